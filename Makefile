@@ -1,0 +1,63 @@
+# otelcol-sbi: `make run` builds the distribution and runs it; `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+OCB_VERSION := v0.165.0
+GOBIN := $(CURDIR)/bin
+OCB := $(GOBIN)/builder
+DIST := dist/otelcol-sbi
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+JSCLIENT := test/jsclient
+
+.PHONY: all build run test unit e2e generate docs bench reliability npm-deps clean
+
+all: build
+
+$(OCB):
+	GOBIN=$(GOBIN) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+
+# ocb generates main.go and go.mod into dist/ and compiles them against this module (the
+# `path: .` entries become `replace ... => ../`). The version is stamped into BuildInfo through
+# ocb's environment overlay: the variable named `dist.version` overrides that key of the manifest
+# (main.go carries the version as a literal, so -ldflags -X cannot set it).
+build: $(OCB)
+	set -o pipefail; env 'dist.version=$(VERSION)' $(OCB) --config builder-config.yaml 2>&1 | { grep -vE '\tINFO\t' || true; }
+	@./$(DIST) --version
+
+run: build
+	mkdir -p data
+	./$(DIST) --config config/otelcol.yaml
+
+# Node client for the tests that drive the real OTel JS SDK.
+npm-deps: $(JSCLIENT)/node_modules/.package-lock.json
+$(JSCLIENT)/node_modules/.package-lock.json: $(JSCLIENT)/package.json $(JSCLIENT)/package-lock.json
+	npm ci --prefix $(JSCLIENT) --no-audit --no-fund --loglevel=error
+
+# Unit tests, fuzz seed corpora (go test runs every Fuzz target's seeds) and
+# the end-to-end tests against the built binary.
+test: npm-deps build
+	OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) $(GO) test -count=1 -timeout 20m ./...
+	$(MAKE) -C bench test
+
+# Only the end-to-end tests against the built binary.
+e2e: npm-deps build
+	OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) $(GO) test -count=1 -timeout 15m ./test/...
+
+unit:
+	$(GO) test -count=1 ./policy/... ./processor/... ./receiver/... ./exporter/...
+
+generate:
+	cd processor/minimizeprocessor && $(GO) tool mdatagen metadata.yaml
+	cd receiver/exteventsreceiver && $(GO) tool mdatagen metadata.yaml
+	cd exporter/egressexporter && $(GO) tool mdatagen metadata.yaml
+
+docs:
+	$(GO) run ./cmd/policydoc -policy config/policy.yaml -out docs/data-inventory.md
+
+bench: build
+	$(MAKE) -C bench bench
+
+reliability: build
+	$(MAKE) -C bench reliability
+
+clean:
+	rm -rf dist bin data
