@@ -84,22 +84,21 @@ type OTLPConfig struct {
 }
 
 var (
-	_ component.Config     = (*Config)(nil)
-	_ confmap.Unmarshaler  = (*OTLPConfig)(nil)
-	_ confmap.Marshaler    = (*OTLPConfig)(nil)
-	_ confmap.Validator    = (*OTLPConfig)(nil)
-	_ confmap.Validator    = (*FileConfig)(nil)
-	_ confmap.Validator    = (*Config)(nil)
-	errBothDestinations    = errors.New("exactly one destination: set either `file` or `otlp`, not both")
-	errNoDestination       = errors.New("no destination: set `file` or `otlp`")
-	errEmptyPath           = errors.New("`path` must not be empty")
-	errEmptyEndpoint       = errors.New("`endpoint` must not be empty")
-	errBadProtocol         = errors.New("`protocol` must be `http` or `grpc`")
-	errBadCompression      = errors.New("`compression` must be `none` or `gzip`")
-	errNegativeMaxMB       = errors.New("`rotation.max_megabytes` must not be negative")
-	errNegativeMaxAge      = errors.New("`rotation.max_age` must not be negative")
-	errNegativeRetention   = errors.New("`retention_days` must not be negative")
-	errNonPositiveInterval = errors.New("`flush_interval` must be positive")
+	_                      component.Config    = (*Config)(nil)
+	_                      confmap.Unmarshaler = (*OTLPConfig)(nil)
+	_                      confmap.Validator   = (*OTLPConfig)(nil)
+	_                      confmap.Validator   = (*FileConfig)(nil)
+	_                      confmap.Validator   = (*Config)(nil)
+	errBothDestinations                        = errors.New("exactly one destination: set either `file` or `otlp`, not both")
+	errNoDestination                           = errors.New("no destination: set `file` or `otlp`")
+	errEmptyPath                               = errors.New("`path` must not be empty")
+	errEmptyEndpoint                           = errors.New("`endpoint` must not be empty")
+	errBadProtocol                             = errors.New("`protocol` must be `http` or `grpc`")
+	errBadCompression                          = errors.New("`compression` must be `none` or `gzip`")
+	errNegativeMaxMB                           = errors.New("`rotation.max_megabytes` must not be negative")
+	errNegativeMaxAge                          = errors.New("`rotation.max_age` must not be negative")
+	errNegativeRetention                       = errors.New("`retention_days` must not be negative")
+	errNonPositiveInterval                     = errors.New("`flush_interval` must be positive")
 )
 
 // Validate checks the destination choice. The parts validate themselves
@@ -190,20 +189,6 @@ func (oc *OTLPConfig) Unmarshal(conf *confmap.Conf) error {
 	default:
 		return errBadProtocol
 	}
-}
-
-// Marshal writes the selected client config back beside `protocol`.
-func (oc OTLPConfig) Marshal(conf *confmap.Conf) error {
-	var err error
-	if oc.Protocol == protocolGRPC {
-		err = conf.Marshal(oc.GRPC)
-	} else {
-		err = conf.Marshal(oc.HTTP)
-	}
-	if err != nil {
-		return err
-	}
-	return conf.Merge(confmap.NewFromStringMap(map[string]any{"protocol": oc.Protocol}))
 }
 
 // rotationBytes converts the configured size limit.
