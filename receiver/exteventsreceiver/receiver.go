@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/collector/client"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -60,6 +61,7 @@ type extEventsReceiver struct {
 	attrLogs, attrEvents metric.MeasurementOption
 
 	server     *http.Server
+	addr       net.Addr // bound address, known after Start
 	shutdownWG sync.WaitGroup
 }
 
@@ -116,6 +118,7 @@ func (r *extEventsReceiver) Start(ctx context.Context, host component.Host) erro
 	if err != nil {
 		return err
 	}
+	r.addr = ln.Addr()
 	// Only the bound address is logged: never anything about clients.
 	r.settings.Logger.Info("Starting HTTP server", zap.String("endpoint", ln.Addr().String()))
 	r.shutdownWG.Add(1)
@@ -163,9 +166,6 @@ func (r *extEventsReceiver) countRequest(ep metric.MeasurementOption, outcome st
 		metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", outcome))))
 }
 
-// Both attribute sets must be combined into one measurement; WithAttributeSet
-// options are merged by the SDK.
-
 // readBody reads the (already decompressed) body, bounded by maxBody. It
 // returns the HTTP status to answer with when reading fails: 413 when a bound
 // (wire or decompressed) was hit, 400 otherwise (e.g. corrupt gzip).
@@ -190,6 +190,9 @@ func (r *extEventsReceiver) readBody(w http.ResponseWriter, req *http.Request) (
 // consume hands ld to the next consumer and waits for its answer, so that the
 // client is acknowledged only for data the pipeline accepted.
 func (r *extEventsReceiver) consume(ctx context.Context, format string, ld plog.Logs, n int) error {
+	// confighttp puts the client address into the context even without
+	// include_metadata; replace it so no downstream component can read it.
+	ctx = client.NewContext(ctx, client.Info{})
 	ctx = r.obsrep.StartLogsOp(ctx)
 	err := r.next.ConsumeLogs(ctx, ld)
 	r.obsrep.EndLogsOp(ctx, format, n, err)
