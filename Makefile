@@ -20,7 +20,7 @@ $(OCB):
 # ocb's environment overlay: the variable named `dist.version` overrides that key of the manifest
 # (main.go carries the version as a literal, so -ldflags -X cannot set it).
 build: $(OCB)
-	set -o pipefail; env 'dist.version=$(VERSION)' $(OCB) --config builder-config.yaml 2>&1 | { grep -vE '\tINFO\t' || true; }
+	set -o pipefail; env 'dist.version=$(VERSION)' $(OCB) --config builder-config.yaml 2>&1 | { grep -vE '[[:space:]]INFO[[:space:]]' || true; }
 	@./$(DIST) --version
 
 run: build
