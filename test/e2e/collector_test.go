@@ -102,14 +102,22 @@ func writeConfig(t *testing.T, dir, name, cfg string) string {
 	return path
 }
 
-// startCollector runs the binary with cfg in a fresh directory and waits until the
-// health_check extension on healthPort answers 200.
+// startCollector runs the binary with cfg in dir and waits until the health_check
+// extension on healthPort answers 200.
 func startCollector(t *testing.T, name, dir, cfg string, healthPort int) *collector {
 	t.Helper()
 	path := writeConfig(t, dir, name, cfg)
+	return startWith(t, name, dir, []string{"--config", "file:" + path}, nil, healthPort)
+}
+
+// startWith runs the binary with args and extra environment variables in dir (relative
+// paths in the config resolve there) and waits until the health check answers 200.
+func startWith(t *testing.T, name, dir string, args, env []string, healthPort int) *collector {
+	t.Helper()
 	c := &collector{name: name, dir: dir, output: &syncBuffer{}, done: make(chan struct{})}
-	c.cmd = exec.Command(binary(t), "--config", "file:"+path)
+	c.cmd = exec.Command(binary(t), args...)
 	c.cmd.Dir = dir
+	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stdout = c.output
 	c.cmd.Stderr = c.output
 	require.NoError(t, c.cmd.Start())
@@ -166,14 +174,15 @@ func (c *collector) stop(t *testing.T) string {
 	return c.output.String()
 }
 
-// runToExit runs the binary with args until it exits by itself and returns its exit code
+// runToExit runs the binary with args (and extra environment) until it exits by itself and returns its exit code
 // and combined output. A process still running after the timeout fails the test.
-func runToExit(t *testing.T, dir string, args ...string) (int, string) {
+func runToExit(t *testing.T, dir string, env []string, args ...string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary(t), args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, ctx.Err(), "otelcol-sbi %s did not exit by itself:\n%s", strings.Join(args, " "), out)
 	if err == nil {

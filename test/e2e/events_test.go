@@ -154,7 +154,7 @@ func otlpProtoRequest() plog.Logs {
 
 func expectedProto(version string) cLine {
 	return cLine{{
-		Attrs:  map[string]any{"service.name": "sbi-extension", "service.version": "3.2.1", "privacy.policy.version": version},
+		Attrs: map[string]any{"service.name": "sbi-extension", "service.version": "3.2.1", "privacy.policy.version": version},
 		Scopes: []cScope{{Records: []cRecord{
 			{Event: "ui.interaction", Time: sec(0), Observed: sec(0), SevNum: int32(plog.SeverityNumberInfo),
 				Attrs: map[string]any{"ui.surface": "popup", "ui.control": "search_button", "ui.action": "click"}},
