@@ -1,0 +1,365 @@
+package egressexporter
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/extension/extensiontest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/sbi-telemetry/otelcol-sbi/exporter/egressexporter/internal/metadatatest"
+)
+
+// backend is an OTLP logs server (HTTP and/or gRPC) that records what it got.
+type backend struct {
+	mu      sync.Mutex
+	batches []plog.Logs
+	headers []http.Header
+	md      []metadata.MD
+}
+
+func (b *backend) records() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for _, ld := range b.batches {
+		out = append(out, recordKeys(ld)...)
+	}
+	return out
+}
+
+func (b *backend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/v1/logs" {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, "bad gzip", http.StatusBadRequest)
+			return
+		}
+		body = zr
+	}
+	data, err := io.ReadAll(body)
+	if err != nil {
+		http.Error(w, "read", http.StatusBadRequest)
+		return
+	}
+	req := plogotlp.NewExportRequest()
+	if err := req.UnmarshalProto(data); err != nil {
+		http.Error(w, "decode", http.StatusBadRequest)
+		return
+	}
+	b.mu.Lock()
+	b.batches = append(b.batches, req.Logs())
+	b.headers = append(b.headers, r.Header.Clone())
+	b.mu.Unlock()
+	resp, _ := plogotlp.NewExportResponse().MarshalProto()
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	_, _ = w.Write(resp)
+}
+
+type grpcBackend struct {
+	plogotlp.UnimplementedGRPCServer
+	*backend
+}
+
+func (g *grpcBackend) Export(ctx context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	g.mu.Lock()
+	g.batches = append(g.batches, req.Logs())
+	g.md = append(g.md, md)
+	g.mu.Unlock()
+	return plogotlp.NewExportResponse(), nil
+}
+
+// testCA writes a CA certificate to dir and returns a server certificate for
+// 127.0.0.1 signed by it.
+func testCA(t *testing.T, dir string) (caFile string, serverCert tls.Certificate) {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "egress test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		KeyUsage:              x509.KeyUsageCertSign,
+		BasicConstraintsValid: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	require.NoError(t, err)
+	caCert, err := x509.ParseCertificate(caDER)
+	require.NoError(t, err)
+
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	require.NoError(t, err)
+
+	caFile = filepath.Join(dir, "ca.pem")
+	require.NoError(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600))
+	return caFile, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+func otlpConfig(protocol, endpoint string) *Config {
+	cfg := createDefaultConfig().(*Config)
+	oc := cfg.OTLP.GetOrInsertDefault()
+	oc.Protocol = protocol
+	if protocol == protocolGRPC {
+		oc.GRPC.Endpoint = endpoint
+	} else {
+		oc.HTTP.Endpoint = endpoint
+	}
+	cfg.RetryConfig.InitialInterval = 10 * time.Millisecond
+	cfg.RetryConfig.MaxInterval = 100 * time.Millisecond
+	return cfg
+}
+
+func TestOTLPHTTPWithTLSAndHeaders(t *testing.T) {
+	dir := t.TempDir()
+	caFile, cert := testCA(t, dir)
+	be := &backend{}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: be, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.ServeTLS(l, "", "") }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	cfg := otlpConfig(protocolHTTP, "https://"+l.Addr().String())
+	oc := cfg.OTLP.Get()
+	oc.HTTP.TLS.CAFile = caFile
+	oc.HTTP.Headers.Set("x-api-key", configopaque.String("s3cret"))
+	require.NoError(t, cfg.Validate())
+
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	exp, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(tt), cfg)
+	require.NoError(t, err)
+	mustStart(t, exp, componenttest.NewNopHost())
+
+	var want []string
+	for i := range 5 {
+		ld := minimizedBatch(t, i, 20)
+		want = append(want, recordKeys(ld)...)
+		require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+	}
+	// The guard keeps raw input away from the backend.
+	require.NoError(t, exp.ConsumeLogs(context.Background(), rawBatch(50, 20)))
+	require.Eventually(t, func() bool { return len(be.records()) >= len(want) }, 30*time.Second, 10*time.Millisecond)
+	require.NoError(t, exp.Shutdown(context.Background()))
+
+	assert.ElementsMatch(t, want, be.records())
+	be.mu.Lock()
+	defer be.mu.Unlock()
+	for i, h := range be.headers {
+		assert.Equal(t, "s3cret", h.Get("x-api-key"))
+		assert.Equal(t, "application/x-protobuf", h.Get("Content-Type"))
+		j, err := (&plog.JSONMarshaler{}).MarshalLogs(be.batches[i])
+		require.NoError(t, err)
+		assert.NotContains(t, string(j), secretMarker)
+	}
+}
+
+func TestOTLPHTTPRejectsUnknownCA(t *testing.T) {
+	dir := t.TempDir()
+	_, cert := testCA(t, dir)
+	otherCA, _ := testCA(t, t.TempDir())
+	be := &backend{}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: be, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.ServeTLS(l, "", "") }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	cfg := otlpConfig(protocolHTTP, "https://"+l.Addr().String())
+	cfg.OTLP.Get().HTTP.TLS.CAFile = otherCA
+	cfg.QueueConfig.Get().WaitForResult = true
+	cfg.RetryConfig.Enabled = false
+	exp, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(componenttest.NewTelemetry()), cfg)
+	require.NoError(t, err)
+	mustStart(t, exp, componenttest.NewNopHost())
+	err = exp.ConsumeLogs(context.Background(), minimizedBatch(t, 0, 3))
+	require.Error(t, err, "a certificate from another CA is refused")
+	require.NoError(t, exp.Shutdown(context.Background()))
+	assert.Empty(t, be.records())
+}
+
+func TestOTLPGRPCWithHeaders(t *testing.T) {
+	be := &backend{}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	gs := grpc.NewServer(grpc.Creds(insecure.NewCredentials()))
+	plogotlp.RegisterGRPCServer(gs, &grpcBackend{backend: be})
+	go func() { _ = gs.Serve(l) }()
+	t.Cleanup(gs.Stop)
+
+	cfg := otlpConfig(protocolGRPC, l.Addr().String())
+	oc := cfg.OTLP.Get()
+	oc.GRPC.TLS.Insecure = true
+	oc.GRPC.Headers.Set("x-api-key", configopaque.String("s3cret"))
+	require.NoError(t, cfg.Validate())
+	exp, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(componenttest.NewTelemetry()), cfg)
+	require.NoError(t, err)
+	mustStart(t, exp, componenttest.NewNopHost())
+	ld := minimizedBatch(t, 7, 15)
+	want := recordKeys(ld)
+	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+	require.Eventually(t, func() bool { return len(be.records()) >= len(want) }, 30*time.Second, 10*time.Millisecond)
+	require.NoError(t, exp.Shutdown(context.Background()))
+	assert.ElementsMatch(t, want, be.records())
+	be.mu.Lock()
+	defer be.mu.Unlock()
+	require.NotEmpty(t, be.md)
+	assert.Equal(t, []string{"s3cret"}, be.md[0].Get("x-api-key"))
+}
+
+// storageHost starts a file_storage extension over dir, as a collector would.
+func storageHost(t *testing.T, dir string) (component.Host, extension.Extension) {
+	t.Helper()
+	f := filestorage.NewFactory()
+	scfg := f.CreateDefaultConfig().(*filestorage.Config)
+	scfg.Directory = dir
+	scfg.Compaction.Directory = dir
+	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), scfg)
+	require.NoError(t, err)
+	id := component.NewID(f.Type())
+	host := testHost{Host: componenttest.NewNopHost(), ext: map[component.ID]component.Component{id: ext}}
+	require.NoError(t, ext.Start(context.Background(), host))
+	return host, ext
+}
+
+// The backend is down, batches are queued persistently, the collector
+// restarts (exporter and storage), the backend comes back: every record
+// arrives. Then a second outage within one run.
+func TestOTLPPersistentQueueSurvivesOutageAndRestart(t *testing.T) {
+	storageDir := t.TempDir()
+	// Reserve an address, then leave it closed: the backend is down.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+
+	newExporter := func() (exporter.Logs, extension.Extension) {
+		host, ext := storageHost(t, storageDir)
+		cfg := otlpConfig(protocolHTTP, "http://"+addr)
+		storageID := component.NewID(filestorage.NewFactory().Type())
+		cfg.QueueConfig.Get().StorageID = &storageID
+		cfg.RetryConfig.MaxElapsedTime = 0 // retry until the backend is back
+		exp, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(componenttest.NewTelemetry()), cfg)
+		require.NoError(t, err)
+		mustStart(t, exp, host)
+		return exp, ext
+	}
+
+	// Run 1: backend down.
+	exp, ext := newExporter()
+	var want []string
+	for i := range 10 {
+		ld := minimizedBatch(t, i, 10)
+		want = append(want, recordKeys(ld)...)
+		require.NoError(t, exp.ConsumeLogs(context.Background(), ld), "accepted into the persistent queue")
+	}
+	time.Sleep(200 * time.Millisecond) // let a few retries fail
+	require.NoError(t, exp.Shutdown(context.Background()))
+	require.NoError(t, ext.Shutdown(context.Background()))
+
+	// Run 2: starts while the backend is still down, then it comes back.
+	exp, ext = newExporter()
+	t.Cleanup(func() {
+		_ = exp.Shutdown(context.Background())
+		_ = ext.Shutdown(context.Background())
+	})
+	time.Sleep(100 * time.Millisecond)
+	be := &backend{}
+	srv, stop := serveAt(t, addr, be)
+	require.Eventually(t, func() bool { return containsAll(be.records(), want) }, 60*time.Second, 20*time.Millisecond,
+		"every record queued before the restart arrives")
+
+	// A second outage within the same run.
+	stop()
+	_ = srv
+	for i := range 5 {
+		ld := minimizedBatch(t, 100+i, 10)
+		want = append(want, recordKeys(ld)...)
+		require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
+	}
+	time.Sleep(100 * time.Millisecond)
+	be2 := &backend{}
+	_, stop2 := serveAt(t, addr, be2)
+	defer stop2()
+	require.Eventually(t, func() bool {
+		return containsAll(append(be.records(), be2.records()...), want)
+	}, 60*time.Second, 20*time.Millisecond, "every record queued during the second outage arrives")
+}
+
+func serveAt(t *testing.T, addr string, h http.Handler) (*http.Server, func()) {
+	t.Helper()
+	var l net.Listener
+	require.Eventually(t, func() bool {
+		var err error
+		l, err = net.Listen("tcp", addr)
+		return err == nil
+	}, 10*time.Second, 10*time.Millisecond, "the reserved address is free again")
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	var once sync.Once
+	stop := func() { once.Do(func() { _ = srv.Close() }) }
+	t.Cleanup(stop)
+	return srv, stop
+}
+
+// containsAll: at-least-once delivery, duplicates allowed.
+func containsAll(got, want []string) bool {
+	have := make(map[string]bool, len(got))
+	for _, g := range got {
+		have[g] = true
+	}
+	for _, w := range want {
+		if !have[w] {
+			return false
+		}
+	}
+	return true
+}
+
