@@ -180,3 +180,10 @@ func assertNoneLeaked(t *testing.T, what, text string, planted []string) {
 		}
 	}
 }
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return data
+}
