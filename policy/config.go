@@ -58,15 +58,12 @@ func LoadFile(path string) (*Policy, error) {
 	return cached(path, data)
 }
 
-type cacheKey struct {
-	source string
-	sum    [sha256.Size]byte
-}
-
-var compiledCache sync.Map // cacheKey -> *Policy
+// compiledCache maps a policy's content hash to its compiled form: the same
+// policy, named by file or embedded, compiles once per process.
+var compiledCache sync.Map // [sha256.Size]byte -> *Policy
 
 func cached(source string, data []byte) (*Policy, error) {
-	key := cacheKey{source: source, sum: sha256.Sum256(data)}
+	key := sha256.Sum256(data)
 	if p, ok := compiledCache.Load(key); ok {
 		return p.(*Policy), nil
 	}

@@ -188,7 +188,7 @@ events:
     clause: ui
     attributes:
       ui.action: {type: string, enum: [click]}
-      ui.control: {type: string, pattern: '[a-z][a-z0-9_.:\\[\\]-]*', max_length: 64, scan: {detectors: [email, card, iban, phone, ip, jwt, bearer, secret], action: mask}}
+      ui.control: {type: string, pattern: '[a-z][a-z0-9_.:\[\]-]*', max_length: 64, scan: {detectors: [email, card, iban, phone, ip, jwt, bearer, secret], action: mask}}
   search.started:
     clause: search_url
     attributes:
