@@ -277,7 +277,9 @@ func TestCheckReportsViolations(t *testing.T) {
 		{"severity text", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.SetSeverityText("x") }, ViolationSeverity},
 		{"timestamp precision", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.SetTimestamp(lr.Timestamp() + 1) }, ViolationTimestamp},
 		{"unknown attribute", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.Attributes().PutStr("x", "y") }, ViolationAttribute},
-		{"value not minimized", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.Attributes().PutStr("ui.action", "hover") }, ViolationAttribute},
+		{"value not minimized", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) {
+			lr.Attributes().PutStr("ui.action", "hover")
+		}, ViolationAttribute},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -57,8 +58,10 @@ var detectors = map[string]*detector{
 	},
 }
 
-// detectorNames lists the detectors in a fixed order (docs, errors).
-var detectorNames = []string{"email", "card", "iban", "phone", "ip", "jwt", "bearer", "secret"}
+// detectorNames lists the detectors most specific first; scans run in this
+// order whatever order a policy names them in, so an IP address is masked as
+// an IP, not as a phone number.
+var detectorNames = []string{"email", "jwt", "bearer", "ip", "iban", "card", "phone", "secret"}
 
 type scanRule struct {
 	detectors []*detector
@@ -78,11 +81,14 @@ func compileScan(s *scanSpec) (*scanRule, error) {
 		return nil, fmt.Errorf("detectors: name at least one of %s", strings.Join(detectorNames, ", "))
 	}
 	for _, name := range s.Detectors {
-		d, ok := detectors[name]
-		if !ok {
+		if _, ok := detectors[name]; !ok {
 			return nil, fmt.Errorf("unknown detector %q (want one of %s)", name, strings.Join(detectorNames, ", "))
 		}
-		r.detectors = append(r.detectors, d)
+	}
+	for _, name := range detectorNames {
+		if slices.Contains(s.Detectors, name) {
+			r.detectors = append(r.detectors, detectors[name])
+		}
 	}
 	return r, nil
 }
