@@ -20,12 +20,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/bearertokenauthextension"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configauth"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/extensiontest"
@@ -363,3 +366,36 @@ func containsAll(got, want []string) bool {
 	return true
 }
 
+
+// An auth extension (bearertokenauth, part of the distribution) is resolved
+// from the host exactly as the collector's own otlp_http exporter does.
+func TestOTLPHTTPAuthExtension(t *testing.T) {
+	be := &backend{}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: be, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	af := bearertokenauthextension.NewFactory()
+	acfg := af.CreateDefaultConfig().(*bearertokenauthextension.Config)
+	acfg.BearerToken = "t0ken"
+	auth, err := af.Create(context.Background(), extensiontest.NewNopSettings(af.Type()), acfg)
+	require.NoError(t, err)
+	authID := component.NewID(af.Type())
+	host := testHost{Host: componenttest.NewNopHost(), ext: map[component.ID]component.Component{authID: auth}}
+	require.NoError(t, auth.Start(context.Background(), host))
+	t.Cleanup(func() { _ = auth.Shutdown(context.Background()) })
+
+	cfg := otlpConfig(protocolHTTP, "http://"+l.Addr().String())
+	cfg.OTLP.Get().HTTP.Auth = configoptional.Some(configauth.Config{AuthenticatorID: authID})
+	exp, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(componenttest.NewTelemetry()), cfg)
+	require.NoError(t, err)
+	mustStart(t, exp, host)
+	require.NoError(t, exp.ConsumeLogs(context.Background(), minimizedBatch(t, 3, 5)))
+	require.Eventually(t, func() bool { return len(be.records()) >= 5 }, 30*time.Second, 10*time.Millisecond)
+	require.NoError(t, exp.Shutdown(context.Background()))
+	be.mu.Lock()
+	defer be.mu.Unlock()
+	assert.Equal(t, "Bearer t0ken", be.headers[0].Get("Authorization"))
+}
