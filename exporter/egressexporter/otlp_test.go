@@ -366,7 +366,6 @@ func containsAll(got, want []string) bool {
 	return true
 }
 
-
 // An auth extension (bearertokenauth, part of the distribution) is resolved
 // from the host exactly as the collector's own otlp_http exporter does.
 func TestOTLPHTTPAuthExtension(t *testing.T) {
