@@ -6,6 +6,7 @@
 package policy
 
 import (
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -40,8 +41,10 @@ type attrRule struct {
 	key          string // the key, or the prefix of a prefix rule
 	typ          valueType
 	enum         map[string]struct{}
-	pattern      interface{ MatchString(string) bool }
-	namePattern  interface{ MatchString(string) bool }
+	pattern      *regexp.Regexp
+	patternSrc   string // as written in the policy, for docs
+	namePattern  *regexp.Regexp
+	nameSrc      string
 	maxLen       int
 	when         map[string]map[string]struct{}
 	pseudonymize bool

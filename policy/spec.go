@@ -286,7 +286,7 @@ func (c *compiler) compileAttr(rule, key string, s attrSpec, clause string, p *P
 			c.fail(rule+".pattern", "%v", err)
 			return nil
 		}
-		ar.pattern = re
+		ar.pattern, ar.patternSrc = re, s.Pattern
 	}
 	if s.NamePattern != "" {
 		re, err := compileAnchored(s.NamePattern)
@@ -294,7 +294,7 @@ func (c *compiler) compileAttr(rule, key string, s attrSpec, clause string, p *P
 			c.fail(rule+".name_pattern", "%v", err)
 			return nil
 		}
-		ar.namePattern = re
+		ar.namePattern, ar.nameSrc = re, s.NamePattern
 	}
 	if len(s.When) > 0 {
 		ar.when = make(map[string]map[string]struct{}, len(s.When))
