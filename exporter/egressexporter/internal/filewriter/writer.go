@@ -333,27 +333,41 @@ func (w *Writer) RotatedFiles() ([]Rotated, error) {
 			continue
 		}
 		name := e.Name()
-		compressed := strings.HasSuffix(name, ext+gzExt)
-		rest, ok := strings.CutPrefix(name, prefix)
+		t, compressed, ok := parseRotatedName(name, prefix, ext)
 		if !ok {
-			continue
-		}
-		if compressed {
-			rest = strings.TrimSuffix(rest, ext+gzExt)
-		} else if r, ok := strings.CutSuffix(rest, ext); ok {
-			rest = r
-		} else {
-			continue
-		}
-		stamp, _, _ := strings.Cut(rest, "-")
-		t, err := time.Parse(timeFormat, stamp)
-		if err != nil {
 			continue
 		}
 		out = append(out, Rotated{Path: filepath.Join(dir, name), RotatedAt: t, Compressed: compressed})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
+}
+
+// parseRotatedName recognizes <prefix><time>[-N]<ext>[.gz], the names
+// rotatedName produces; anything else is not ours.
+func parseRotatedName(name, prefix, ext string) (t time.Time, compressed, ok bool) {
+	rest, ok := strings.CutPrefix(name, prefix)
+	if !ok {
+		return time.Time{}, false, false
+	}
+	if r, ok := strings.CutSuffix(rest, ext+gzExt); ok {
+		rest, compressed = r, true
+	} else if r, ok := strings.CutSuffix(rest, ext); ok {
+		rest = r
+	} else {
+		return time.Time{}, false, false
+	}
+	stamp, counter, hasCounter := strings.Cut(rest, "-")
+	if hasCounter {
+		if n, err := strconv.Atoi(counter); err != nil || n < 1 || strconv.Itoa(n) != counter {
+			return time.Time{}, false, false
+		}
+	}
+	t, err := time.Parse(timeFormat, stamp)
+	if err != nil {
+		return time.Time{}, false, false
+	}
+	return t, compressed, true
 }
 
 // Mill compresses rotated files (if enabled) and deletes those past
