@@ -34,7 +34,7 @@ const exporter = {
 
 const provider = new LoggerProvider({
   resource: resourceFromAttributes({ 'service.name': 'sbi-extension', 'service.version': '3.2.1' }),
-  processors: [new BatchLogRecordProcessor(exporter, { scheduledDelayMillis: 50 })],
+  processors: [new BatchLogRecordProcessor({ exporter, scheduledDelayMillis: 50 })],
 });
 const logger = provider.getLogger('sbi-extension-ui', '3.2.1');
 
