@@ -1,0 +1,31 @@
+# otelcol-sbi container image.
+#
+#   docker build --build-arg VERSION=$(git describe --tags --always --dirty) -t otelcol-sbi .
+#   docker run --rm -p 4318:4318 -p 13133:13133 otelcol-sbi
+#
+# The build stage runs the same `make build` as a developer machine (ocb pinned in the
+# Makefile, modules through the Go proxy); the runtime stage is distroless, static, non-root.
+
+ARG GO_VERSION=1.26.8
+
+FROM golang:${GO_VERSION}-bookworm AS build
+ARG VERSION=dev
+WORKDIR /src
+# Module downloads first, so that source edits do not invalidate them.
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+# Drop host artefacts (a host-built ocb may be for another platform), then build.
+RUN rm -rf bin dist data && make build VERSION="${VERSION}"
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /src/dist/otelcol-sbi /usr/local/bin/otelcol-sbi
+COPY config/policy.yaml /etc/otelcol-sbi/policy.yaml
+COPY deploy/container/otelcol.yaml /etc/otelcol-sbi/otelcol.yaml
+# Events file and queue; a volume in production (see deploy/k8s).
+WORKDIR /var/lib/otelcol-sbi
+USER 65532:65532
+# 4318 extevents (OTLP/HTTP + compact events), 13133 health_check, 8888 own metrics
+EXPOSE 4318 13133 8888
+ENTRYPOINT ["/usr/local/bin/otelcol-sbi"]
+CMD ["--config=/etc/otelcol-sbi/otelcol.yaml"]
