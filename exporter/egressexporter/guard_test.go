@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -211,4 +212,20 @@ func TestGuardUsesConfiguredPolicy(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), minimizedBatch(t, 1, 10)))
 	require.NoError(t, exp.Shutdown(context.Background()))
 	assert.Empty(t, readLines(t, path))
+}
+
+// metadata.yaml documents the `reason` values; they must be exactly the
+// policy's violation names (None is never a drop reason).
+func TestReasonEnumMatchesPolicy(t *testing.T) {
+	cm, err := confmaptest.LoadConf("metadata.yaml")
+	require.NoError(t, err)
+	var enum []string
+	for _, v := range cm.Get("attributes::reason::enum").([]any) {
+		enum = append(enum, v.(string))
+	}
+	var names []string
+	for i := 1; i < int(policy.NumViolations); i++ {
+		names = append(names, policy.Violation(i).String())
+	}
+	assert.Equal(t, names, enum)
 }

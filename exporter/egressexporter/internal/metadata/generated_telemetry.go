@@ -75,7 +75,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.EgressRecordsDropped, err = builder.meter.Int64Counter(
 		"otelcol_egress_records_dropped",
-		metric.WithDescription("Log records the guard dropped because they do not conform to the policy, by reason (attribute `reason`, one of the policy's violation names). [Development]"),
+		metric.WithDescription("Log records the guard dropped because they do not conform to the policy, by reason. [Development]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

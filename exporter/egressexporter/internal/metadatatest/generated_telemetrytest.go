@@ -56,7 +56,7 @@ func AssertEqualEgressFileRotations(t *testing.T, tt *componenttest.Telemetry, d
 func AssertEqualEgressRecordsDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_egress_records_dropped",
-		Description: "Log records the guard dropped because they do not conform to the policy, by reason (attribute `reason`, one of the policy's violation names). [Development]",
+		Description: "Log records the guard dropped because they do not conform to the policy, by reason. [Development]",
 		Unit:        "{record}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
