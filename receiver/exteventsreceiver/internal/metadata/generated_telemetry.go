@@ -68,7 +68,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ReceiverExteventsEventsRefused, err = builder.meter.Int64Counter(
 		"otelcol_receiver_extevents_events_refused",
-		metric.WithDescription("Number of events (log records) not accepted, because the request was malformed, exceeded a limit, was rate limited or the pipeline refused it. [Development]"),
+		metric.WithDescription("Number of events (log records) decoded but not accepted, because they exceeded a limit (OTLP partial success) or the pipeline refused them. Events of a request rejected whole are not counted. [Development]"),
 		metric.WithUnit("{event}"),
 	)
 	errs = errors.Join(errs, err)

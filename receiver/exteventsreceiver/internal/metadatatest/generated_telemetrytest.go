@@ -40,7 +40,7 @@ func AssertEqualReceiverExteventsEventsAccepted(t *testing.T, tt *componenttest.
 func AssertEqualReceiverExteventsEventsRefused(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_receiver_extevents_events_refused",
-		Description: "Number of events (log records) not accepted, because the request was malformed, exceeded a limit, was rate limited or the pipeline refused it. [Development]",
+		Description: "Number of events (log records) decoded but not accepted, because they exceeded a limit (OTLP partial success) or the pipeline refused them. Events of a request rejected whole are not counted. [Development]",
 		Unit:        "{event}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
