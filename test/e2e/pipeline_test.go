@@ -82,9 +82,11 @@ func normalize(t *testing.T, lines []cLine, from, to time.Time) []cLine {
 			for si := range l[ri].Scopes {
 				recs := l[ri].Scopes[si].Records
 				for i := range recs {
-					if o := recs[i].Observed; o >= lo && o <= hi {
-						assert.Zero(t, o%uint64(time.Second), "observed timestamp %d is finer than the policy's 1s", o)
-						recs[i].Observed = nowMarker
+					for _, ts := range []*uint64{&recs[i].Time, &recs[i].Observed} {
+						if *ts >= lo && *ts <= hi {
+							assert.Zero(t, *ts%uint64(time.Second), "timestamp %d is finer than the policy's 1s", *ts)
+							*ts = nowMarker
+						}
 					}
 				}
 			}
