@@ -1,0 +1,153 @@
+// Copyright The otelcol-sbi Authors
+// SPDX-License-Identifier: Apache-2.0
+
+package exteventsreceiver
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	"github.com/sbi-telemetry/otelcol-sbi/receiver/exteventsreceiver/internal/metadata"
+)
+
+// realisticEvents returns n events in the mix an extension sends: UI
+// interactions, settings snapshots and searches with a page URL.
+func realisticEvents(n int) []map[string]any {
+	base := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC).UnixMilli()
+	events := make([]map[string]any, 0, n)
+	for i := 0; i < n; i++ {
+		var ev map[string]any
+		switch i % 5 {
+		case 0, 1, 2:
+			ev = map[string]any{"name": "ui.interaction", "attributes": map[string]any{
+				"ui.surface": "popup", "ui.control": fmt.Sprintf("control_%d", i%7), "ui.action": "click"}}
+		case 3:
+			ev = map[string]any{"name": "settings.state", "attributes": map[string]any{
+				"setting.open_in_new_tab": true, "setting.show_page_button": false, "setting.context_menu": true,
+				"setting.marketplace_alibaba": true, "setting.marketplace_aliexpress": true, "setting.marketplace_1688": false}}
+		default:
+			ev = map[string]any{"name": "search.started", "attributes": map[string]any{
+				"search.trigger": "context_menu", "search.marketplace": "aliexpress",
+				"url.full": fmt.Sprintf("https://www.example.com/item/10050061234567%02d.html?spm=a2g0o.home.0.0&pdp_npi=4", i)}}
+		}
+		ev["time"] = base + int64(i)*250
+		events = append(events, ev)
+	}
+	return events
+}
+
+// realisticPayloads builds the same events as compact JSON, OTLP JSON and OTLP protobuf.
+func realisticPayloads(tb testing.TB, n int) (compact, otlpJSONBody, otlpProtoBody []byte) {
+	events := realisticEvents(n)
+	compact, err := json.Marshal(map[string]any{"service_version": "3.2.1", "events": events})
+	require.NoError(tb, err)
+
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("service.name", "sbi-extension")
+	rl.Resource().Attributes().PutStr("service.version", "3.2.1")
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName("sbi-extension-ui")
+	for _, ev := range events {
+		lr := sl.LogRecords().AppendEmpty()
+		lr.SetEventName(ev["name"].(string))
+		lr.SetTimestamp(pcommon.Timestamp(ev["time"].(int64) * int64(time.Millisecond)))
+		lr.SetObservedTimestamp(lr.Timestamp())
+		require.NoError(tb, lr.Attributes().FromRaw(ev["attributes"].(map[string]any)))
+	}
+	req := plogotlp.NewExportRequestFromLogs(ld)
+	otlpJSONBody, err = req.MarshalJSON()
+	require.NoError(tb, err)
+	otlpProtoBody, err = req.MarshalProto()
+	require.NoError(tb, err)
+	return compact, otlpJSONBody, otlpProtoBody
+}
+
+// BenchmarkDecodeAndMap measures decoding and mapping one request of 50 events
+// into pdata, without HTTP: the compact decoder, the receiver's OTLP path
+// (unmarshal + limits + event.name normalization), and the bare pdata
+// unmarshal that upstream otlpreceiver does for the same payload.
+func BenchmarkDecodeAndMap(b *testing.B) {
+	compact, oj, op := realisticPayloads(b, 50)
+	cfg := createDefaultConfig().(*Config)
+	r, err := newReceiver(cfg, receivertest.NewNopSettings(metadata.Type), consumertest.NewNop())
+	require.NoError(b, err)
+
+	b.Run("compact_json", func(b *testing.B) {
+		b.SetBytes(int64(len(compact)))
+		b.ReportAllocs()
+		for b.Loop() {
+			ld := plog.NewLogs()
+			if _, derr := decodeCompact(compact, r.lim, cfg.ServiceName, metadata.ScopeName, 1, ld); derr != nil {
+				b.Fatal(derr)
+			}
+		}
+	})
+	for _, tc := range []struct {
+		name  string
+		body  []byte
+		proto bool
+	}{{"otlp_json", oj, false}, {"otlp_proto", op, true}} {
+		b.Run(tc.name+"/extevents", func(b *testing.B) {
+			b.SetBytes(int64(len(tc.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				req := plogotlp.NewExportRequest()
+				if tc.proto {
+					err = req.UnmarshalProto(tc.body)
+				} else {
+					err = req.UnmarshalJSON(tc.body)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				if acc, _ := r.limitAndNormalize(req.Logs()); acc != 50 {
+					b.Fatal(acc)
+				}
+			}
+		})
+		b.Run(tc.name+"/pdata_unmarshal_only", func(b *testing.B) {
+			b.SetBytes(int64(len(tc.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				req := plogotlp.NewExportRequest()
+				if tc.proto {
+					err = req.UnmarshalProto(tc.body)
+				} else {
+					err = req.UnmarshalJSON(tc.body)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// The compact and OTLP forms of the benchmark payload carry the same events.
+func TestRealisticPayloadsAgree(t *testing.T) {
+	compact, oj, _ := realisticPayloads(t, 50)
+	ld := plog.NewLogs()
+	n, derr := decodeCompact(compact, decodeLimits{maxEvents: 500, maxAttributes: 64, maxKeyLen: 128, maxValueLen: 4096}, "sbi-extension", "x", 0, ld)
+	require.Nil(t, derr)
+	require.Equal(t, 50, n)
+	req := plogotlp.NewExportRequest()
+	require.NoError(t, req.UnmarshalJSON(oj))
+	got := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	want := req.Logs().ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	require.Equal(t, want.Len(), got.Len())
+	for i := 0; i < got.Len(); i++ {
+		require.Equal(t, want.At(i).EventName(), got.At(i).EventName())
+		require.Equal(t, want.At(i).Timestamp(), got.At(i).Timestamp())
+		require.Equal(t, want.At(i).Attributes().AsRaw(), got.At(i).Attributes().AsRaw())
+	}
+}
