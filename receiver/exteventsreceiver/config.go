@@ -65,17 +65,17 @@ type RateLimitConfig struct {
 }
 
 const (
-	defaultEndpoint            = "127.0.0.1:4318"
-	defaultServiceName         = "sbi-extension"
-	defaultMaxRequestBodySize  = 1 << 20 // 1 MiB on the wire
-	defaultMaxEvents           = 500
-	defaultMaxAttributes       = 64
-	defaultMaxKeyLength        = 128
-	defaultMaxValueLength      = 4096 // room for a 2,048-character URL and more
-	defaultRequestsPerSecond   = 10
-	defaultBurst               = 50
-	defaultMaxClients          = 10000
-	defaultRetryAfter          = 5 * time.Second
+	defaultEndpoint           = "127.0.0.1:4318"
+	defaultServiceName        = "sbi-extension"
+	defaultMaxRequestBodySize = 1 << 20 // 1 MiB on the wire
+	defaultMaxEvents          = 500
+	defaultMaxAttributes      = 64
+	defaultMaxKeyLength       = 128
+	defaultMaxValueLength     = 4096 // room for a 2,048-character URL and more
+	defaultRequestsPerSecond  = 10
+	defaultBurst              = 50
+	defaultMaxClients         = 10000
+	defaultRetryAfter         = 5 * time.Second
 )
 
 var _ component.Config = (*Config)(nil)
