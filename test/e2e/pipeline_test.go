@@ -43,6 +43,9 @@ service:
       processors: [memory_limiter, minimize]
       exporters: [egress/file]
   telemetry:
+    # Debug level: the no-leak check on the log covers everything components may log.
+    logs:
+      level: debug
     metrics:
       readers:
         - pull:
