@@ -17,12 +17,15 @@ RUN go mod download
 COPY . .
 # Drop host artefacts (a host-built ocb may be for another platform), then build.
 RUN rm -rf bin dist data && make build VERSION="${VERSION}"
+# The runtime image has no shell: prepare the writable data directory here.
+RUN mkdir -p /out/var/lib/otelcol-sbi
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /src/dist/otelcol-sbi /usr/local/bin/otelcol-sbi
 COPY config/policy.yaml /etc/otelcol-sbi/policy.yaml
 COPY deploy/container/otelcol.yaml /etc/otelcol-sbi/otelcol.yaml
-# Events file and queue; a volume in production (see deploy/k8s).
+# Events file and queue, owned by the runtime user; a volume in production (see deploy/k8s).
+COPY --from=build --chown=65532:65532 /out/var/lib/otelcol-sbi /var/lib/otelcol-sbi
 WORKDIR /var/lib/otelcol-sbi
 USER 65532:65532
 # 4318 extevents (OTLP/HTTP + compact events), 13133 health_check, 8888 own metrics

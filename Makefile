@@ -4,6 +4,8 @@ GO ?= go
 OCB_VERSION := v0.165.0
 GOBIN := $(CURDIR)/bin
 OCB := $(GOBIN)/builder
+# Stamp per pinned version: changing OCB_VERSION reinstalls ocb.
+OCB_STAMP := $(GOBIN)/.builder-$(OCB_VERSION)
 DIST := dist/otelcol-sbi
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 JSCLIENT := test/jsclient
@@ -12,14 +14,15 @@ JSCLIENT := test/jsclient
 
 all: build
 
-$(OCB):
+$(OCB_STAMP):
 	GOBIN=$(GOBIN) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+	touch $@
 
 # ocb generates main.go and go.mod into dist/ and compiles them against this module (the
 # `path: .` entries become `replace ... => ../`). The version is stamped into BuildInfo through
 # ocb's environment overlay: the variable named `dist.version` overrides that key of the manifest
 # (main.go carries the version as a literal, so -ldflags -X cannot set it).
-build: $(OCB)
+build: $(OCB_STAMP)
 	set -o pipefail; env 'dist.version=$(VERSION)' $(OCB) --config builder-config.yaml 2>&1 | { grep -vE '[[:space:]]INFO[[:space:]]' || true; }
 	@./$(DIST) --version
 
@@ -32,8 +35,8 @@ npm-deps: $(JSCLIENT)/node_modules/.package-lock.json
 $(JSCLIENT)/node_modules/.package-lock.json: $(JSCLIENT)/package.json $(JSCLIENT)/package-lock.json
 	npm ci --prefix $(JSCLIENT) --no-audit --no-fund --loglevel=error
 
-# Unit tests, fuzz seed corpora (go test runs every Fuzz target's seeds) and
-# the end-to-end tests against the built binary.
+# Unit tests, fuzz seed corpora (go test runs every Fuzz target's seeds), the end-to-end
+# tests against the built binary (test/e2e), then the bench module's short tests.
 test: npm-deps build
 	OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) $(GO) test -count=1 -timeout 20m ./...
 	$(MAKE) -C bench test
