@@ -135,7 +135,8 @@ func BenchmarkDecodeAndMap(b *testing.B) {
 
 // The compact and OTLP forms of the benchmark payload carry the same events.
 func TestRealisticPayloadsAgree(t *testing.T) {
-	compact, oj, _ := realisticPayloads(t, 50)
+	compact, oj, op := realisticPayloads(t, 50)
+	t.Logf("50 events: compact JSON %d B, OTLP JSON %d B, OTLP protobuf %d B", len(compact), len(oj), len(op))
 	ld := plog.NewLogs()
 	n, derr := decodeCompact(compact, decodeLimits{maxEvents: 500, maxAttributes: 64, maxKeyLen: 128, maxValueLen: 4096}, "sbi-extension", "x", 0, ld)
 	require.Nil(t, derr)
