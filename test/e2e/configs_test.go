@@ -20,6 +20,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 )
 
 // exampleConfigs are the shipped example configurations under config/.
@@ -162,4 +163,39 @@ func TestTLSEdge(t *testing.T) {
 	c.stop(t)
 	got := normalize(t, canonicalAll(readOutput(t, filepath.Join(dir, "data", "events.jsonl"))), from, time.Now())
 	assert.Equal(t, render(t, expectedCompact(policyVersion(t))[1:]), render(t, got))
+}
+
+// TestShippedPipelinesAreMinimized: every shipped config (examples, container image,
+// Kubernetes) runs memory_limiter first and minimize last, exports only through egress, and
+// gives minimize and every egress the same policy.
+func TestShippedPipelinesAreMinimized(t *testing.T) {
+	root := repoRoot(t)
+	texts := map[string]string{}
+	for _, name := range exampleConfigs(t) {
+		texts["config/"+name] = string(mustRead(t, filepath.Join(root, "config", name)))
+	}
+	texts["deploy/container/otelcol.yaml"] = string(mustRead(t, filepath.Join(root, "deploy", "container", "otelcol.yaml")))
+	texts["deploy/k8s/configmap.yaml#otelcol.yaml"] = str(t, loadManifests(t)["ConfigMap"], "data", "otelcol.yaml")
+
+	for name, text := range texts {
+		t.Run(name, func(t *testing.T) {
+			var cfg map[string]any
+			require.NoError(t, yaml.Unmarshal([]byte(text), &cfg))
+			pipelines := get(t, cfg, "service", "pipelines").(map[string]any)
+			require.NotEmpty(t, pipelines)
+			for id, p := range pipelines {
+				procs := list(t, p, "processors")
+				require.NotEmpty(t, procs, id)
+				assert.Equal(t, "memory_limiter", procs[0], "%s: memory_limiter comes first", id)
+				assert.Equal(t, "minimize", procs[len(procs)-1], "%s: minimize comes last", id)
+				for _, e := range list(t, p, "exporters") {
+					assert.True(t, e == "egress" || strings.HasPrefix(e.(string), "egress/"), "%s exports through %v", id, e)
+				}
+			}
+			policy := str(t, cfg, "processors", "minimize", "policy_file")
+			for id, exp := range get(t, cfg, "exporters").(map[string]any) {
+				assert.Equal(t, policy, str(t, exp, "policy_file"), "%s guards with minimize's policy", id)
+			}
+		})
+	}
 }
