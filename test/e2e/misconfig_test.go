@@ -62,6 +62,12 @@ func TestPipelineWithoutMinimize(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, body)
 	code, body = post(t, endpoint+"/v1/events", "application/json", []byte(compactRequest), false)
 	require.Equal(t, http.StatusOK, code, body)
+	// A client forging the right policy stamp does not get past the guard either: the rest of
+	// the record still has to conform.
+	forged := otlpProtoRequest()
+	forged.ResourceLogs().At(0).Resource().Attributes().PutStr("privacy.policy.version", policyVersion(t))
+	code, body = post(t, endpoint+"/v1/logs", "application/x-protobuf", protoBody(t, forged), false)
+	require.Equal(t, http.StatusOK, code, body)
 
 	// The drops are counted on the metrics endpoint, by reason.
 	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", p.metrics))
@@ -81,6 +87,7 @@ func TestPipelineWithoutMinimize(t *testing.T) {
 	assert.Contains(t, log, "egress guard dropped log records that do not conform to the privacy policy")
 	assert.Contains(t, log, "is `minimize` in this pipeline?")
 	assert.Regexp(t, `"reason": "policy_version"`, log)
+	assert.Regexp(t, `"reason": "resource"`, log, "the forged stamp is caught by the resource check")
 	assertNoneLeaked(t, "the collector's log", log, planted)
 }
 
