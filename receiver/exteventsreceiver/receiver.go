@@ -59,6 +59,7 @@ type extEventsReceiver struct {
 	now       func() time.Time
 
 	attrLogs, attrEvents metric.MeasurementOption
+	outcomeOpts          map[string]metric.MeasurementOption
 
 	server     *http.Server
 	addr       net.Addr // bound address, known after Start
@@ -91,11 +92,22 @@ func newReceiver(cfg *Config, set receiver.Settings, next consumer.Logs) (*extEv
 			maxKeyLen:     cfg.Limits.MaxKeyLength,
 			maxValueLen:   cfg.Limits.MaxValueLength,
 		},
-		maxBody:    cfg.maxBodyBytes(),
-		now:        time.Now,
-		attrLogs:   metric.WithAttributeSet(attribute.NewSet(attribute.String("endpoint", "logs"))),
-		attrEvents: metric.WithAttributeSet(attribute.NewSet(attribute.String("endpoint", "events"))),
+		maxBody:     cfg.maxBodyBytes(),
+		now:         time.Now,
+		attrLogs:    metric.WithAttributeSet(attribute.NewSet(attribute.String("endpoint", "logs"))),
+		attrEvents:  metric.WithAttributeSet(attribute.NewSet(attribute.String("endpoint", "events"))),
+		outcomeOpts: outcomeOptions(),
 	}, nil
+}
+
+// outcomeOptions precomputes the outcome attribute of each closed-set value.
+func outcomeOptions() map[string]metric.MeasurementOption {
+	m := map[string]metric.MeasurementOption{}
+	for _, o := range []string{outcomeOK, outcomeBadRequest, outcomeUnauthorized, outcomeTooLarge,
+		outcomeUnsupportedMediaType, outcomeMethodNotAllowed, outcomeRateLimited, outcomeRefused} {
+		m[o] = metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", o)))
+	}
+	return m
 }
 
 // handler returns the receiver's routes, without the confighttp wrapping
@@ -148,7 +160,7 @@ func (r *extEventsReceiver) serverErrorHandler(w http.ResponseWriter, req *http.
 	outcome, msg := outcomeBadRequest, "request rejected"
 	switch status {
 	case http.StatusBadRequest:
-		msg = "unsupported Content-Encoding"
+		msg = "unsupported or invalid Content-Encoding"
 	case http.StatusUnauthorized:
 		outcome, msg = outcomeUnauthorized, "unauthorized"
 	}
@@ -162,8 +174,7 @@ func (r *extEventsReceiver) serverErrorHandler(w http.ResponseWriter, req *http.
 }
 
 func (r *extEventsReceiver) countRequest(ep metric.MeasurementOption, outcome string) {
-	r.telemetry.ReceiverExteventsRequests.Add(context.Background(), 1, ep,
-		metric.WithAttributeSet(attribute.NewSet(attribute.String("outcome", outcome))))
+	r.telemetry.ReceiverExteventsRequests.Add(context.Background(), 1, ep, r.outcomeOpts[outcome])
 }
 
 // readBody reads the (already decompressed) body, bounded by maxBody. It

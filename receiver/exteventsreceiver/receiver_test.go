@@ -295,13 +295,29 @@ func TestUnsupportedContentEncoding(t *testing.T) {
 	env := startReceiver(t, sink, nil)
 	resp := env.do(t, http.MethodPost, "/v1/events", "application/json", secret, []byte(compactBody))
 	require.Equal(t, http.StatusBadRequest, resp.status)
-	assert.JSONEq(t, `{"error":"request: unsupported Content-Encoding","field":"request"}`, string(resp.body))
+	assert.JSONEq(t, `{"error":"request: unsupported or invalid Content-Encoding","field":"request"}`, string(resp.body))
 
 	resp = env.do(t, http.MethodPost, "/v1/logs", "application/json", secret, []byte(`{}`))
 	require.Equal(t, http.StatusBadRequest, resp.status)
 	st := decodeStatus(t, "application/json", resp.body)
-	assert.Equal(t, "unsupported Content-Encoding", st.GetMessage())
+	assert.Equal(t, "unsupported or invalid Content-Encoding", st.GetMessage())
 	assert.NotContains(t, string(resp.body), secret)
+	assert.Empty(t, sink.AllLogs())
+}
+
+func TestCorruptCompression(t *testing.T) {
+	sink := new(consumertest.LogsSink)
+	env := startReceiver(t, sink, nil)
+	gz := gzipBytes(t, []byte(compactBody))
+	for name, body := range map[string][]byte{
+		"bad header":     []byte("not gzip at all"),
+		"bad mid-stream": append(append([]byte{}, gz[:20]...), bytes.Repeat([]byte{0xff}, 40)...),
+	} {
+		resp := env.do(t, http.MethodPost, "/v1/events", "application/json", "gzip", body)
+		assert.Equal(t, http.StatusBadRequest, resp.status, name)
+		resp = env.do(t, http.MethodPost, "/v1/logs", "application/x-protobuf", "gzip", body)
+		assert.Equal(t, http.StatusBadRequest, resp.status, name)
+	}
 	assert.Empty(t, sink.AllLogs())
 }
 
