@@ -65,12 +65,16 @@ type Options struct {
 // Writer appends whole lines to a file. It is safe for concurrent use.
 //
 // Line guarantee: each line is handed to the kernel in a single write(2) on a
-// file opened O_APPEND, and the writer keeps no user-space buffer, so readers
-// (tail -F included) see only whole lines and a process crash loses nothing
-// Write returned for. A failed or short write is rolled back by truncating to
-// the last line boundary. A torn tail left by a power loss or kernel crash is
-// terminated with a newline when the file is reopened, so it is a single bad
-// line a line-oriented reader can skip and the next line starts clean.
+// file opened O_APPEND, under a lock, and the writer keeps no user-space
+// buffer: lines never interleave, a line is visible to readers as soon as
+// WriteLine returns, and a process crash loses nothing WriteLine returned for.
+// A failed or short write is rolled back by truncating to the last line
+// boundary. The one thing no writer can prevent is a crash during a write
+// (SIGKILL can stop the kernel's copy part way; a power loss can lose the end
+// of unsynced data): that leaves a prefix of one line, always at the end of
+// the active file. Reopening terminates such a fragment with '\n', so it is a
+// single bad line that a line-oriented reader skips and the next line starts
+// clean.
 type Writer struct {
 	opts Options
 
@@ -152,12 +156,11 @@ func endsWithNewline(path string, size int64) (bool, error) {
 
 // WriteLine writes line (which must not contain '\n') followed by '\n' in one
 // write, rotating first if the line would exceed MaxBytes or the file is older
-// than MaxAge. It returns the number of bytes written.
+// than MaxAge. It returns the number of bytes written. The newline is
+// appended in line's spare capacity when there is some: the caller hands the
+// buffer over.
 func (w *Writer) WriteLine(line []byte) (int, error) {
-	buf := make([]byte, len(line)+1)
-	copy(buf, line)
-	buf[len(line)] = '\n'
-	return w.writeBuf(buf)
+	return w.writeBuf(append(line, '\n'))
 }
 
 // writeBuf writes buf, one or more whole lines, in a single write.
