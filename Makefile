@@ -36,14 +36,17 @@ $(JSCLIENT)/node_modules/.package-lock.json: $(JSCLIENT)/package.json $(JSCLIENT
 	npm ci --prefix $(JSCLIENT) --no-audit --no-fund --loglevel=error
 
 # Unit tests, fuzz seed corpora (go test runs every Fuzz target's seeds), the end-to-end
-# tests against the built binary (test/e2e), then the bench module's short tests.
+# tests against the built binary (test/e2e), the Kubernetes manifests against the API types
+# (test/deploy, a module of its own), then the bench module's short tests.
 test: npm-deps build
 	OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) $(GO) test -count=1 -timeout 20m ./...
+	cd test/deploy && $(GO) test -count=1 ./...
 	$(MAKE) -C bench test
 
 # Only the end-to-end tests against the built binary.
 e2e: npm-deps build
 	OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) $(GO) test -count=1 -timeout 15m ./test/...
+	cd test/deploy && $(GO) test -count=1 ./...
 
 unit:
 	$(GO) test -count=1 ./policy/... ./processor/... ./receiver/... ./exporter/...
