@@ -245,6 +245,13 @@ func (g *Generator) Run(ctx context.Context, o Options) (*Result, error) {
 						return
 					}
 					local["transport"]++
+					// A client backs off when the collector is unreachable
+					// (e.g. while it restarts); bounded by ctx.
+					select {
+					case <-time.After(50 * time.Millisecond):
+					case <-ctx.Done():
+						return
+					}
 					continue
 				}
 				myLats = append(myLats, lat)

@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -24,7 +23,7 @@ func main() {
 	var (
 		o       loadgen.Options
 		mix     = flag.String("mix", "default", "kind=weight,... over ui, legacy_ui, settings, search, search_auto, junk, noname")
-		runID   = flag.String("run", "", "run id in every id and marker ([a-z0-9]{1,12}; default random)")
+		runID   = flag.String("run", "", "run id in every id and marker ([a-z]{1,12}; default random)")
 		ackFile = flag.String("ack", "", "write the acknowledged sequence ranges (start count per line) here")
 	)
 	flag.StringVar(&o.URL, "url", "http://127.0.0.1:4318/v1/logs", "OTLP/HTTP logs endpoint (loopback only)")
@@ -41,9 +40,12 @@ func main() {
 	flag.Parse()
 
 	if *runID == "" {
-		b := make([]byte, 4)
+		b := make([]byte, 8)
 		_, _ = rand.Read(b)
-		*runID = hex.EncodeToString(b)
+		for i := range b {
+			b[i] = 'a' + b[i]%26
+		}
+		*runID = string(b)
 	}
 	m, err := loadgen.ParseMix(*mix)
 	if err != nil {

@@ -1,0 +1,282 @@
+// Package reliability holds the reliability tests of otelcol-sbi: sustained
+// load, backend outage, crash recovery, hostile clients. They run the built
+// distribution (OTELCOL_SBI_BIN, default ../../dist/otelcol-sbi) as child
+// processes on 127.0.0.1; `go test -short` runs the short variants.
+package reliability
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sbi-telemetry/otelcol-sbi/bench/harness"
+	"github.com/sbi-telemetry/otelcol-sbi/bench/loadgen"
+)
+
+// sbiBin returns the otelcol-sbi binary, skipping when it is not built
+// (failing instead under CI=true, where it must be).
+func sbiBin(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("OTELCOL_SBI_BIN")
+	if bin == "" {
+		bin = "../../dist/otelcol-sbi"
+	}
+	abs, err := filepath.Abs(bin)
+	require.NoError(t, err)
+	if _, err := os.Stat(abs); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("otelcol-sbi binary %s missing under CI (run `make build` first)", abs)
+		}
+		t.Skipf("otelcol-sbi binary %s not built; run `make build` or set OTELCOL_SBI_BIN", abs)
+	}
+	return abs
+}
+
+// pick returns short under -short, long otherwise.
+func pick[T any](short, long T) T {
+	if testing.Short() {
+		return short
+	}
+	return long
+}
+
+type node struct {
+	t           *testing.T
+	name        string
+	tmpl        string
+	bin         string
+	dir         string
+	config      string
+	endpoint    string // 127.0.0.1:port of extevents
+	metricsPort int
+	proc        *harness.Process
+	starts      int
+}
+
+func freePort(t *testing.T) int {
+	p, err := harness.FreePort()
+	require.NoError(t, err)
+	return p
+}
+
+// newNode prepares a collector whose config is tmpl with {{ENDPOINT}},
+// {{METRICS}}, {{DIR}} and the extra replacements substituted.
+func newNode(t *testing.T, name, tmpl string, extra map[string]string) *node {
+	t.Helper()
+	base := t.TempDir()
+	if keep := os.Getenv("RELIABILITY_WORKDIR"); keep != "" {
+		// Kept after the test, for post-mortems.
+		base = filepath.Join(keep, strings.ReplaceAll(t.Name(), "/", "_"))
+		_ = os.RemoveAll(filepath.Join(base, name))
+	}
+	n := &node{t: t, name: name, bin: sbiBin(t), dir: filepath.Join(base, name), tmpl: tmpl}
+	require.NoError(t, os.MkdirAll(n.dir, 0o755))
+	n.endpoint = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	n.metricsPort = freePort(t)
+	n.reconfigure(extra)
+	t.Cleanup(n.stop)
+	return n
+}
+
+// reconfigure rewrites the config file with new extra replacements (the
+// endpoint, metrics port and directory stay); it applies at the next start.
+func (n *node) reconfigure(extra map[string]string) {
+	n.t.Helper()
+	r := []string{"{{ENDPOINT}}", n.endpoint, "{{METRICS}}", strconv.Itoa(n.metricsPort), "{{DIR}}", n.dir}
+	for k, v := range extra {
+		r = append(r, "{{"+k+"}}", v)
+	}
+	cfg := strings.NewReplacer(r...).Replace(n.tmpl)
+	require.NotContains(n.t, cfg, "{{", "unsubstituted placeholder in config")
+	n.config = filepath.Join(n.dir, "config.yaml")
+	require.NoError(n.t, os.WriteFile(n.config, []byte(cfg), 0o600))
+}
+
+func (n *node) url() string { return "http://" + n.endpoint + "/v1/logs" }
+
+func (n *node) start() {
+	n.t.Helper()
+	n.starts++
+	p, err := harness.Start(n.name, n.bin, []string{"--config", n.config}, nil, filepath.Join(n.dir, fmt.Sprintf("collector-%d.log", n.starts)))
+	require.NoError(n.t, err)
+	n.proc = p
+	require.NoError(n.t, p.WaitTCP(n.endpoint, 90*time.Second))
+}
+
+// stop ends the collector gracefully (SIGTERM: the exporters drain).
+func (n *node) stop() {
+	if n.proc != nil && !n.proc.Exited() {
+		if err := n.proc.Stop(60 * time.Second); err != nil {
+			n.t.Logf("%s: %v", n.name, err)
+		}
+	}
+}
+
+// kill ends the collector with SIGKILL, as a crash would.
+func (n *node) kill() {
+	if n.proc != nil {
+		n.proc.Kill()
+	}
+}
+
+func (n *node) logTail() string {
+	if n.proc == nil {
+		return ""
+	}
+	return n.proc.LogTail(3000)
+}
+
+func (n *node) metric(name string, labels ...string) float64 {
+	v, err := harness.Metric(context.Background(), n.metricsPort, name, labels...)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+const telemetryYAML = `
+  telemetry:
+    logs:
+      level: warn
+    metrics:
+      level: normal
+      readers:
+        - pull:
+            exporter:
+              prometheus:
+                host: 127.0.0.1
+                port: {{METRICS}}
+`
+
+// frontFileConfig: extevents -> memory_limiter -> minimize -> egress/file.
+const frontFileConfig = `
+receivers:
+  extevents:
+    endpoint: {{ENDPOINT}}
+    rate_limit:
+      requests_per_second: 0
+processors:
+  memory_limiter:
+    check_interval: 100ms
+    limit_mib: {{LIMIT_MIB}}
+    spike_limit_mib: {{SPIKE_MIB}}
+  minimize: {}
+exporters:
+  egress/file:
+    file:
+      path: {{DIR}}/out.jsonl
+service:
+  pipelines:
+    logs:
+      receivers: [extevents]
+      processors: [memory_limiter, minimize]
+      exporters: [egress/file]
+` + telemetryYAML
+
+// frontOTLPConfig: extevents -> memory_limiter -> minimize -> egress/backend
+// (OTLP/HTTP, persistent queue in file_storage, retry without a deadline).
+const frontOTLPConfig = `
+extensions:
+  file_storage:
+    directory: {{QUEUE_DIR}}
+receivers:
+  extevents:
+    endpoint: {{ENDPOINT}}
+    rate_limit:
+      requests_per_second: 0
+processors:
+  memory_limiter:
+    check_interval: 100ms
+    limit_mib: 256
+  minimize: {}
+exporters:
+  egress/backend:
+    otlp:
+      protocol: http
+      endpoint: http://{{BACKEND}}
+    sending_queue:
+      storage: file_storage
+    retry_on_failure:
+      enabled: true
+      initial_interval: 100ms
+      max_interval: 1s
+      max_elapsed_time: 0s
+service:
+  extensions: [file_storage]
+  pipelines:
+    logs:
+      receivers: [extevents]
+      processors: [memory_limiter, minimize]
+      exporters: [egress/backend]
+` + telemetryYAML
+
+// backendConfig: a second otelcol-sbi as the backend, writing what it
+// receives (already minimized; its guard re-checks) to {{DIR}}/{{OUT}}.
+const backendConfig = `
+receivers:
+  extevents:
+    endpoint: {{ENDPOINT}}
+    max_request_body_size: 268435456
+    rate_limit:
+      requests_per_second: 0
+    limits:
+      max_events_per_request: 10000000
+exporters:
+  egress/file:
+    file:
+      path: {{DIR}}/{{OUT}}
+service:
+  pipelines:
+    logs:
+      receivers: [extevents]
+      exporters: [egress/file]
+` + telemetryYAML
+
+func newGen(t *testing.T, run string) *loadgen.Generator {
+	g, err := loadgen.NewGenerator(run, loadgen.DefaultMix)
+	require.NoError(t, err)
+	return g
+}
+
+// load runs one bounded phase of unique load and returns what was acked.
+// rps caps requests per second (0: unlimited), which bounds the output size.
+func load(t *testing.T, g *loadgen.Generator, url string, startSeq int64, d time.Duration, c, batch int, rps float64) *loadgen.Result {
+	t.Helper()
+	res, err := g.Run(context.Background(), loadgen.Options{
+		URL: url, StartSeq: startSeq, Records: 50_000_000, Duration: d,
+		BatchSize: batch, Concurrency: c, Timeout: 20 * time.Second, RequestsPerSecond: rps,
+	})
+	require.NoError(t, err)
+	t.Logf("load from seq %d: %d requests, %d records acked (%.0f/s), refusals %v, p99 %.1f ms",
+		startSeq, res.Requests, res.AcceptedRecords, res.AcceptedPerSec, res.Refusals, res.LatencyMs.P99)
+	return res
+}
+
+// waitDelivered polls the output until every acknowledged record is there.
+func waitDelivered(t *testing.T, g *loadgen.Generator, glob string, acked [][2]int64, timeout time.Duration) (*loadgen.Output, loadgen.Verdict) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		out, err := loadgen.ReadOutput(glob)
+		require.NoError(t, err)
+		v := g.Verify(out, acked)
+		if v.Missing == 0 || time.Now().After(deadline) {
+			return out, v
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// requireClean asserts that the output holds nothing planted and only minimized records.
+func requireClean(t *testing.T, out *loadgen.Output) {
+	t.Helper()
+	require.Zero(t, out.LeakCount, "planted PII markers leaked into the output: %q", out.Leaks)
+	require.Zero(t, out.ShapeCount, "records not in minimized form: %q", out.Shape)
+}
