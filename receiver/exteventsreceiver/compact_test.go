@@ -79,6 +79,7 @@ func TestDecodeCompactEdgeValid(t *testing.T) {
 		{"time zero ms", `{"events":[{"name":"a","time":0}]}`, 1},
 		{"max events", `{"events":[{"name":"a"},{"name":"b"},{"name":"c"}]}`, 3},
 		{"max attrs", `{"events":[{"name":"a","attributes":{"a":1,"b":2,"c":3}}]}`, 3 - 2},
+		{"all escapes", `{"events":[{"name":"\b\f\n\r\t\u00E9\u00e9","attributes":{"\/k":"\"\\"}}]}`, 1},
 		{"whitespace", "\t{\r\n\"events\" : [ { \"name\" : \"a\" } ] }\n", 1},
 	}
 	for _, tt := range tests {
@@ -144,6 +145,13 @@ func TestDecodeCompactInvalid(t *testing.T) {
 		{"invalid utf8 after escape", "{\"events\":[{\"name\":\"a\\n\xff\"}]}", "events[0].name", msgInvalidUTF8, 0},
 		{"lone high surrogate", `{"events":[{"name":"\ud83d"}]}`, "events[0].name", msgInvalidUTF8, 0},
 		{"lone low surrogate", `{"events":[{"name":"\ude00"}]}`, "events[0].name", msgInvalidUTF8, 0},
+		{"bad hex", `{"events":[{"name":"\u00zz"}]}`, "events[0].name", msgInvalidJSON, 0},
+		{"short hex", `{"events":[{"name":"\u00`, "events[0].name", msgInvalidJSON, 0},
+		{"truncated escape", `{"events":[{"name":"\`, "events[0].name", msgInvalidJSON, 0},
+		{"unterminated escaped string", `{"events":[{"name":"\n`, "events[0].name", msgInvalidJSON, 0},
+		{"control char after escape", "{\"events\":[{\"name\":\"\\n\x02\"}]}", "events[0].name", msgInvalidJSON, 0},
+		{"high surrogate then non-low", `{"events":[{"name":"\ud83d\u0041"}]}`, "events[0].name", msgInvalidUTF8, 0},
+		{"high surrogate then bad hex", `{"events":[{"name":"\ud83d\uzzzz"}]}`, "events[0].name", msgInvalidJSON, 0},
 		{"bad escape", `{"events":[{"name":"\x"}]}`, "events[0].name", msgInvalidJSON, 0},
 		{"control char", "{\"events\":[{\"name\":\"a\x01\"}]}", "events[0].name", msgInvalidJSON, 0},
 		{"unquoted key", `{"events":[{name:"a"}]}`, "events[0]", msgInvalidJSON, 0},

@@ -636,6 +636,26 @@ func TestLogsEndpointPartialSuccess(t *testing.T) {
 	nested := sl.LogRecords().AppendEmpty()
 	nested.SetEventName("ui.interaction")
 	nested.Attributes().PutEmptyMap("m").PutStr("k", strings.Repeat("v", 100))
+	longBytes := sl.LogRecords().AppendEmpty()
+	longBytes.SetEventName("ui.interaction")
+	longBytes.Attributes().PutEmptyBytes("b").FromRaw(bytes.Repeat([]byte{1}, 100))
+	deep := sl.LogRecords().AppendEmpty()
+	deep.SetEventName("ui.interaction")
+	v := deep.Attributes().PutEmptySlice("s")
+	for i := 0; i < 6; i++ {
+		v = v.AppendEmpty().SetEmptySlice()
+	}
+	wide := sl.LogRecords().AppendEmpty()
+	wide.SetEventName("ui.interaction")
+	ws := wide.Attributes().PutEmptySlice("s")
+	for i := 0; i < 5; i++ {
+		ws.AppendEmpty().SetInt(int64(i))
+	}
+	// Within limits: a small slice and a small map are fine.
+	okNested := sl.LogRecords().AppendEmpty()
+	okNested.SetEventName("ui.interaction")
+	okNested.Attributes().PutEmptySlice("s").AppendEmpty().SetStr("x")
+	okNested.Attributes().PutEmptyMap("m").PutBool("k", true)
 	// A whole second resource whose only record is rejected must disappear.
 	rl2 := ld.ResourceLogs().AppendEmpty()
 	bad := rl2.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
@@ -656,9 +676,14 @@ func TestLogsEndpointPartialSuccess(t *testing.T) {
 			resp := env.do(t, http.MethodPost, "/v1/logs", ct, "", body)
 			require.Equal(t, http.StatusOK, resp.status)
 			er := decodeExportResponse(t, ct, resp.body)
-			assert.Equal(t, int64(5), er.PartialSuccess().RejectedLogRecords())
-			assert.Contains(t, er.PartialSuccess().ErrorMessage(), "5 log records exceeded")
-			assertSampleSink(t, sink)
+			assert.Equal(t, int64(8), er.PartialSuccess().RejectedLogRecords())
+			assert.Contains(t, er.PartialSuccess().ErrorMessage(), "8 log records exceeded")
+			require.Len(t, sink.AllLogs(), 1)
+			recs := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+			require.Equal(t, 1, sink.AllLogs()[0].ResourceLogs().Len(), "the emptied resource is pruned")
+			require.Equal(t, 3, recs.Len())
+			assert.Equal(t, "settings.state", recs.At(1).EventName())
+			assert.Equal(t, map[string]any{"s": []any{"x"}, "m": map[string]any{"k": true}}, recs.At(2).Attributes().AsRaw())
 		})
 	}
 }
