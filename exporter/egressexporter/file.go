@@ -19,6 +19,10 @@ import (
 // millEvery is how often retention runs when nothing rotates.
 const millEvery = time.Minute
 
+// fileClock is the file destination's clock (rotation and retention ages);
+// tests replace it.
+var fileClock = time.Now
+
 // fileDestination writes each batch as one OTLP-JSON ExportLogsServiceRequest
 // line: the format contrib's file exporter writes and plogotlp reads.
 type fileDestination struct {
@@ -37,7 +41,7 @@ type fileDestination struct {
 }
 
 func newFileDestination(cfg *FileConfig, set exporter.Settings, tb *metadata.TelemetryBuilder) *fileDestination {
-	return &fileDestination{cfg: cfg, logger: set.Logger, tb: tb, now: time.Now}
+	return &fileDestination{cfg: cfg, logger: set.Logger, tb: tb, now: fileClock}
 }
 
 func (d *fileDestination) start(ctx context.Context, _ component.Host) error {
@@ -82,7 +86,7 @@ func (d *fileDestination) loop() {
 			return
 		case <-d.milling:
 			d.mill()
-			lastMill = time.Now()
+			lastMill = d.now()
 		case <-flush.C:
 			if err := d.w.Sync(); err != nil {
 				d.logger.Error("egress file sync failed", zap.Error(err))
@@ -90,9 +94,9 @@ func (d *fileDestination) loop() {
 			if err := d.w.RotateIfAged(); err != nil {
 				d.logger.Error("egress file rotation failed", zap.Error(err))
 			}
-			if time.Since(lastMill) >= millEvery {
+			if now := d.now(); now.Sub(lastMill) >= millEvery || now.Before(lastMill) {
 				d.mill()
-				lastMill = time.Now()
+				lastMill = now
 			}
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -151,4 +153,72 @@ func TestFileStartFailsOnUnusablePath(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "create directory")
 	require.NoError(t, exp.Shutdown(context.Background()))
+}
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func withFileClock(t *testing.T) *testClock {
+	clk := &testClock{t: baseTime}
+	prev := fileClock
+	fileClock = clk.Now
+	t.Cleanup(func() { fileClock = prev })
+	return clk
+}
+
+// The background loop rotates an idle file that aged out and applies
+// retention, including to files an earlier run left behind.
+func TestFileLoopAgeRotationAndRetention(t *testing.T) {
+	clk := withFileClock(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.jsonl")
+	// Left by an earlier run: one rotated 40 days ago, one 2 days ago.
+	old := filepath.Join(dir, "events-"+baseTime.Add(-40*24*time.Hour).UTC().Format("20060102T150405.000000000Z")+".jsonl")
+	recent := filepath.Join(dir, "events-"+baseTime.Add(-48*time.Hour).UTC().Format("20060102T150405.000000000Z")+".jsonl")
+	require.NoError(t, os.WriteFile(old, []byte("{}\n"), 0o600))
+	require.NoError(t, os.WriteFile(recent, []byte("{}\n"), 0o600))
+
+	cfg := fileConfig(path)
+	fc := cfg.File.Get()
+	fc.Rotation.MaxAge = time.Hour
+	fc.RetentionDays = 30
+	fc.Compression = compressionGzip
+	fc.FlushInterval = 5 * time.Millisecond
+	tt := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
+	exp, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(tt), cfg)
+	require.NoError(t, err)
+	mustStart(t, exp, componenttest.NewNopHost())
+	t.Cleanup(func() { _ = exp.Shutdown(context.Background()) })
+
+	require.Eventually(t, func() bool { _, err := os.Stat(old); return os.IsNotExist(err) }, 30*time.Second, 5*time.Millisecond,
+		"retention at start deletes the 40-day-old file")
+	require.Eventually(t, func() bool { _, err := os.Stat(recent + ".gz"); return err == nil }, 30*time.Second, 5*time.Millisecond,
+		"compression at start finishes the earlier run's work")
+
+	require.NoError(t, exp.ConsumeLogs(context.Background(), minimizedBatch(t, 1, 10)))
+	require.Eventually(t, func() bool { st, err := os.Stat(path); return err == nil && st.Size() > 0 }, 30*time.Second, 5*time.Millisecond)
+	clk.Advance(time.Hour)
+	// No further write: the loop rotates the idle, aged file.
+	require.Eventually(t, func() bool {
+		st, err := os.Stat(path)
+		return err == nil && st.Size() == 0
+	}, 30*time.Second, 5*time.Millisecond, "the aged active file is rotated without a write")
+	require.NoError(t, exp.Shutdown(context.Background()))
+
+	lines := readAllLines(t, path)
+	require.Len(t, lines, 2, "the earlier run's line and the batch")
+	assert.Equal(t, 10, decodeLine(t, lines[1]).LogRecordCount())
+	m, err := tt.GetMetric("otelcol_egress_file_rotations")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), m.Data.(metricdata.Sum[int64]).DataPoints[0].Value)
 }

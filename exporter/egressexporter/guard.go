@@ -31,6 +31,9 @@ type guarded struct {
 	tb       *metadata.TelemetryBuilder
 	drops    *dropLogger
 	reasonAt [policy.NumViolations]metric.AddOption
+
+	shutdownOnce sync.Once
+	shutdownErr  error
 }
 
 func newGuarded(next exporter.Logs, pol *policy.Policy, logger *zap.Logger, tb *metadata.TelemetryBuilder) *guarded {
@@ -74,10 +77,13 @@ func (g *guarded) Start(ctx context.Context, host component.Host) error {
 	return g.Logs.Start(ctx, host)
 }
 
+// Shutdown is idempotent (exporterhelper's is not).
 func (g *guarded) Shutdown(ctx context.Context) error {
-	err := g.Logs.Shutdown(ctx)
-	g.drops.flush()
-	return err
+	g.shutdownOnce.Do(func() {
+		g.shutdownErr = g.Logs.Shutdown(ctx)
+		g.drops.flush()
+	})
+	return g.shutdownErr
 }
 
 // dropLogger reports guard drops without any record content: reason, count,
