@@ -8,8 +8,11 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
+	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,7 +27,10 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 
 	"github.com/sbi-telemetry/otelcol-sbi/receiver/exteventsreceiver/internal/metadata"
@@ -120,12 +126,20 @@ func (r *extEventsReceiver) handler() http.Handler {
 }
 
 func (r *extEventsReceiver) Start(ctx context.Context, host component.Host) error {
+	// confighttp wraps the handler in otelhttp, whose server spans carry the
+	// client address (client.address, network.peer.address): the HTTP layer
+	// gets a no-op tracer provider. Its metrics carry no client attributes.
+	serverTelemetry := r.settings.TelemetrySettings
+	serverTelemetry.TracerProvider = tracenoop.NewTracerProvider()
 	var err error
-	r.server, err = r.cfg.ToServer(ctx, host.GetExtensions(), r.settings.TelemetrySettings, r.handler(),
+	r.server, err = r.cfg.ToServer(ctx, host.GetExtensions(), serverTelemetry, r.handler(),
 		confighttp.WithErrorHandler(r.serverErrorHandler))
 	if err != nil {
 		return err
 	}
+	// net/http logs connection-level errors with the client's address
+	// ("http: TLS handshake error from 203.0.113.7:51234: ..."); redact it.
+	r.server.ErrorLog = log.New(&redactingWriter{logger: r.settings.Logger}, "", 0)
 	ln, err := r.cfg.ToListener(ctx)
 	if err != nil {
 		return err
@@ -201,13 +215,35 @@ func (r *extEventsReceiver) readBody(w http.ResponseWriter, req *http.Request) (
 // consume hands ld to the next consumer and waits for its answer, so that the
 // client is acknowledged only for data the pipeline accepted.
 func (r *extEventsReceiver) consume(ctx context.Context, format string, ld plog.Logs, n int) error {
-	// confighttp puts the client address into the context even without
-	// include_metadata; replace it so no downstream component can read it.
-	ctx = client.NewContext(ctx, client.Info{})
+	ctx = privateContext(ctx)
 	ctx = r.obsrep.StartLogsOp(ctx)
 	err := r.next.ConsumeLogs(ctx, ld)
 	r.obsrep.EndLogsOp(ctx, format, n, err)
 	return err
+}
+
+// privateContext removes from the request context everything that describes
+// the client or that the client chose: the client info confighttp adds even
+// without include_metadata (address, auth), and a span context or baggage
+// propagated from request headers. Cancellation is kept.
+func privateContext(ctx context.Context) context.Context {
+	ctx = client.NewContext(ctx, client.Info{})
+	ctx = trace.ContextWithSpanContext(ctx, trace.SpanContext{})
+	return baggage.ContextWithoutBaggage(ctx)
+}
+
+// clientAddrPattern matches an IPv4 or bracketed IPv6 address with a port, as
+// net/http prints remote addresses.
+var clientAddrPattern = regexp.MustCompile(`(\[[0-9A-Fa-f:.%a-zA-Z]+\]|\d{1,3}(\.\d{1,3}){3}):\d+`)
+
+// redactingWriter receives net/http's server error log and forwards it to the
+// collector's logger with client addresses replaced.
+type redactingWriter struct{ logger *zap.Logger }
+
+func (w *redactingWriter) Write(p []byte) (int, error) {
+	msg := clientAddrPattern.ReplaceAllString(strings.TrimSpace(string(p)), "[client]")
+	w.logger.Warn("HTTP server error", zap.String("error", msg))
+	return len(p), nil
 }
 
 // consumerErrorStatus maps a pipeline error onto the HTTP status: permanent
