@@ -83,6 +83,34 @@ type compactDecoder struct {
 	pos  int
 	lim  decodeLimits
 	buf  []byte // scratch for strings with escapes
+
+	// interned holds the short strings of this request (names, keys, enum-like
+	// values repeat across its events), so each is allocated once per request.
+	interned map[string]string
+}
+
+const (
+	maxInternLen     = 64
+	maxInternEntries = 256
+)
+
+// intern returns b as a string, sharing the allocation with earlier equal
+// short strings of the same request.
+func (d *compactDecoder) intern(b []byte) string {
+	if len(b) > maxInternLen {
+		return string(b)
+	}
+	if s, ok := d.interned[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	if d.interned == nil {
+		d.interned = make(map[string]string, 32)
+	}
+	if len(d.interned) < maxInternEntries {
+		d.interned[s] = s
+	}
+	return s
 }
 
 // decodeCompact parses data and appends one ResourceLogs to ld. On error ld may
@@ -239,7 +267,7 @@ func (d *compactDecoder) readEvent(i int, lr plog.LogRecord) *compactError {
 			if len(v) > d.lim.maxKeyLen {
 				return eventErr(i, "name", msgNameTooLong)
 			}
-			lr.SetEventName(string(v))
+			lr.SetEventName(d.intern(v))
 		case "time":
 			if seenTime {
 				return eventErr(i, "time", msgDuplicateField)
@@ -332,8 +360,10 @@ func (d *compactDecoder) readAttributes(m pcommon.Map) string {
 		if len(key) > d.lim.maxKeyLen {
 			return msgKeyTooLong
 		}
-		k := string(key)
-		if _, dup := m.Get(k); dup {
+		k := d.intern(key)
+		if count == 0 {
+			m.EnsureCapacity(4) // typical events carry 3-6 attributes
+		} else if _, dup := m.Get(k); dup {
 			return msgDuplicateKey
 		}
 		d.skipWS()
@@ -346,7 +376,7 @@ func (d *compactDecoder) readAttributes(m pcommon.Map) string {
 			if len(v) > d.lim.maxValueLen {
 				return msgValueTooLong
 			}
-			m.PutStr(k, string(v))
+			m.PutStr(k, d.intern(v))
 		case c == 't':
 			if !d.literal("true") {
 				return msgInvalidJSON
