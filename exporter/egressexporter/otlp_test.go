@@ -34,11 +34,14 @@ import (
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/sbi-telemetry/otelcol-sbi/exporter/egressexporter/internal/metadatatest"
+	"github.com/sbi-telemetry/otelcol-sbi/policy"
 )
 
 // backend is an OTLP logs server (HTTP and/or gRPC) that records what it got.
@@ -193,6 +196,10 @@ func TestOTLPHTTPWithTLSAndHeaders(t *testing.T) {
 	require.NoError(t, exp.Shutdown(context.Background()))
 
 	assert.ElementsMatch(t, want, be.records())
+	metadatatest.AssertEqualEgressRecordsExported(t, tt,
+		[]metricdata.DataPoint[int64]{{Value: int64(len(want))}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+	metadatatest.AssertEqualEgressRecordsDropped(t, tt,
+		[]metricdata.DataPoint[int64]{droppedPoint(policy.ViolationPolicy, 20)}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 	be.mu.Lock()
 	defer be.mu.Unlock()
 	for i, h := range be.headers {
