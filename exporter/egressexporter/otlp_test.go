@@ -405,3 +405,76 @@ func TestOTLPHTTPAuthExtension(t *testing.T) {
 	defer be.mu.Unlock()
 	assert.Equal(t, "Bearer t0ken", be.headers[0].Get("Authorization"))
 }
+
+// statusBackend answers with the given statuses in turn, then 200.
+type statusBackend struct {
+	*backend
+	mu       sync.Mutex
+	statuses []int
+	calls    int
+}
+
+func (s *statusBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.calls++
+	var code int
+	if len(s.statuses) > 0 {
+		code, s.statuses = s.statuses[0], s.statuses[1:]
+	}
+	s.mu.Unlock()
+	if code != 0 {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(code)
+		return
+	}
+	s.backend.ServeHTTP(w, r)
+}
+
+func (s *statusBackend) callCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+// The inner otlp_http exporter's error classification reaches the egress
+// retry unchanged: 503 and 429 are retried until accepted, 400 is permanent
+// (dropped after one attempt, not retried forever).
+func TestOTLPHTTPRetryAndPermanentErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		statuses  []int
+		delivered bool
+		calls     int
+	}{
+		{"unavailable then ok", []int{http.StatusServiceUnavailable, http.StatusServiceUnavailable}, true, 3},
+		{"throttled then ok", []int{http.StatusTooManyRequests}, true, 2},
+		{"bad request", []int{http.StatusBadRequest, http.StatusBadRequest}, false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			be := &statusBackend{backend: &backend{}, statuses: tt.statuses}
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			srv := &http.Server{Handler: be, ReadHeaderTimeout: 10 * time.Second}
+			go func() { _ = srv.Serve(l) }()
+			t.Cleanup(func() { _ = srv.Close() })
+
+			cfg := otlpConfig(protocolHTTP, "http://"+l.Addr().String())
+			cfg.QueueConfig.Get().WaitForResult = true // ConsumeLogs reports the outcome
+			exp, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(componenttest.NewTelemetry()), cfg)
+			require.NoError(t, err)
+			mustStart(t, exp, componenttest.NewNopHost())
+			t.Cleanup(func() { _ = exp.Shutdown(context.Background()) })
+
+			err = exp.ConsumeLogs(context.Background(), minimizedBatch(t, 4, 6))
+			if tt.delivered {
+				require.NoError(t, err)
+				assert.Len(t, be.records(), 6)
+			} else {
+				require.Error(t, err)
+				assert.Empty(t, be.records())
+			}
+			assert.Equal(t, tt.calls, be.callCount())
+		})
+	}
+}
