@@ -37,7 +37,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/sbi-telemetry/otelcol-sbi/exporter/egressexporter/internal/metadatatest"
@@ -235,18 +235,19 @@ func TestOTLPHTTPRejectsUnknownCA(t *testing.T) {
 	assert.Empty(t, be.records())
 }
 
-func TestOTLPGRPCWithHeaders(t *testing.T) {
+func TestOTLPGRPCWithTLSAndHeaders(t *testing.T) {
+	caFile, cert := testCA(t, t.TempDir())
 	be := &backend{}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	gs := grpc.NewServer(grpc.Creds(insecure.NewCredentials()))
+	gs := grpc.NewServer(grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})))
 	plogotlp.RegisterGRPCServer(gs, &grpcBackend{backend: be})
 	go func() { _ = gs.Serve(l) }()
 	t.Cleanup(gs.Stop)
 
 	cfg := otlpConfig(protocolGRPC, l.Addr().String())
 	oc := cfg.OTLP.Get()
-	oc.GRPC.TLS.Insecure = true
+	oc.GRPC.TLS.CAFile = caFile
 	oc.GRPC.Headers.Set("x-api-key", configopaque.String("s3cret"))
 	require.NoError(t, cfg.Validate())
 	exp, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(componenttest.NewTelemetry()), cfg)
