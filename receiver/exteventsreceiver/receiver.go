@@ -117,7 +117,7 @@ func outcomeOptions() map[string]metric.MeasurementOption {
 }
 
 // handler returns the receiver's routes, without the confighttp wrapping
-// (CORS, auth, decompression, body limits), so benchmarks can call it directly.
+// (CORS, auth, decompression, body limits), so the fuzz targets can call it directly.
 func (r *extEventsReceiver) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(pathLogs, r.handleLogs)
