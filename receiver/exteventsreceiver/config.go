@@ -76,6 +76,8 @@ const (
 	defaultBurst              = 50
 	defaultMaxClients         = 10000
 	defaultRetryAfter         = 5 * time.Second
+	defaultReadHeaderTimeout  = 10 * time.Second
+	defaultReadTimeout        = 30 * time.Second
 )
 
 var _ component.Config = (*Config)(nil)

@@ -40,6 +40,8 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, LimitsConfig{MaxEventsPerRequest: 500, MaxAttributesPerEvent: 64, MaxKeyLength: 128, MaxValueLength: 4096}, cfg.Limits)
 		assert.Equal(t, RateLimitConfig{RequestsPerSecond: 10, Burst: 50, MaxClients: 10000}, cfg.RateLimit)
 		assert.Equal(t, 5*time.Second, cfg.RetryAfter)
+		assert.Equal(t, 10*time.Second, cfg.ReadHeaderTimeout)
+		assert.Equal(t, 30*time.Second, cfg.ReadTimeout)
 	})
 	t.Run("custom", func(t *testing.T) {
 		cfg := load(t, "custom")

@@ -27,6 +27,11 @@ func createDefaultConfig() component.Config {
 	srv := confighttp.NewDefaultServerConfig()
 	srv.NetAddr.Endpoint = defaultEndpoint
 	srv.MaxRequestBodySize = defaultMaxRequestBodySize
+	// An Internet-facing edge: bound how long a client may take to send a
+	// request (confighttp leaves the body unbounded by default), so slow
+	// senders cannot hold connections open.
+	srv.ReadHeaderTimeout = defaultReadHeaderTimeout
+	srv.ReadTimeout = defaultReadTimeout
 	return &Config{
 		ServerConfig: srv,
 		ServiceName:  defaultServiceName,
