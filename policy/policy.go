@@ -82,6 +82,7 @@ type Policy struct {
 	url           urlSanitizer
 	pseudonymizer *pseudonymizer
 	resource      map[string]*attrRule
+	stamp         *attrRule // privacy.policy.version: this policy's version only
 	events        map[string]*eventRule
 	now           func() time.Time
 }
@@ -272,7 +273,15 @@ func (p *Policy) attrsConform(attrs pcommon.Map, lookup func(string) *attrRule, 
 	return ok
 }
 
-func (p *Policy) resourceRule(k string) *attrRule { return p.resource[k] }
+// resourceRule finds the rule of a resource attribute. The policy stamp is
+// kept only with this policy's own version: any other value (a client's, or
+// another policy's) is dropped and the stamp written anew.
+func (p *Policy) resourceRule(k string) *attrRule {
+	if k == versionAttr {
+		return p.stamp
+	}
+	return p.resource[k]
+}
 
 // event returns the rule of a record's event, or why there is none.
 func (p *Policy) event(lr plog.LogRecord) (*eventRule, RecordReason) {
@@ -320,7 +329,9 @@ func (p *Policy) Apply(ld plog.Logs) Stats {
 		res := rl.Resource()
 		res.SetDroppedAttributesCount(0)
 		p.filterAttrs(res.Attributes(), p.resourceRule, keys, &st)
-		res.Attributes().PutStr(versionAttr, p.version)
+		if _, ok := res.Attributes().Get(versionAttr); !ok {
+			res.Attributes().PutStr(versionAttr, p.version)
+		}
 		return false
 	})
 	return st
@@ -418,20 +429,11 @@ func (p *Policy) checkResource(res pcommon.Resource, keys *dayKeys) Violation {
 	if res.DroppedAttributesCount() != 0 {
 		return ViolationResource
 	}
-	lookup := func(k string) *attrRule {
-		if k == versionAttr {
-			return stampRule
-		}
-		return p.resource[k]
-	}
-	if !p.attrsConform(attrs, lookup, keys) {
+	if !p.attrsConform(attrs, p.resourceRule, keys) {
 		return ViolationResource
 	}
 	return None
 }
-
-// stampRule lets the policy stamp through Check (its value is checked above).
-var stampRule = &attrRule{key: versionAttr, typ: typeString}
 
 func scopeClear(s pcommon.InstrumentationScope) bool {
 	return s.Name() == "" && s.Version() == "" && s.Attributes().Len() == 0 && s.DroppedAttributesCount() == 0

@@ -133,6 +133,7 @@ func (c *compiler) compile(s *spec) *Policy {
 	}
 
 	p.resource = c.compileAttrs("resource.attributes", s.Resource.Attributes, "", p)
+	p.stamp = &attrRule{key: versionAttr, typ: typeString, enum: map[string]struct{}{s.Version: {}}}
 
 	if len(s.Events) == 0 {
 		c.fail("events", "at least one event is required")

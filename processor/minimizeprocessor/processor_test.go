@@ -82,12 +82,13 @@ func TestDefaultConfigExactOutput(t *testing.T) {
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "unknown_event"))},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualMinimizeAttributesDropped(t, tel, []metricdata.DataPoint[int64]{
-		// user.id, ui.position, setting.Bad-Name; browser.name, user_agent.original,
-		// client.address and the forged privacy.policy.version on the resource
-		{Value: 7, Attributes: attribute.NewSet(attribute.String("reason", "not_allowed"))},
+		// user.id, ui.position, setting.Bad-Name; browser.name, user_agent.original
+		// and client.address on the resource
+		{Value: 6, Attributes: attribute.NewSet(attribute.String("reason", "not_allowed"))},
 		// setting.theme as a string
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "wrong_type"))},
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "constraint"))},
+		// a search.trigger that is no user action; the client's forged policy stamp
+		{Value: 2, Attributes: attribute.NewSet(attribute.String("reason", "constraint"))},
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "condition"))},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualMinimizeValuesSanitized(t, tel, []metricdata.DataPoint[int64]{
