@@ -6,7 +6,6 @@
 package policy
 
 import (
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -41,9 +40,9 @@ type attrRule struct {
 	key          string // the key, or the prefix of a prefix rule
 	typ          valueType
 	enum         map[string]struct{}
-	pattern      *regexp.Regexp
+	pattern      matcher
 	patternSrc   string // as written in the policy, for docs
-	namePattern  *regexp.Regexp
+	namePattern  matcher
 	nameSrc      string
 	maxLen       int
 	when         map[string]map[string]struct{}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -282,20 +281,20 @@ func (c *compiler) compileAttr(rule, key string, s attrSpec, clause string, p *P
 		}
 	}
 	if s.Pattern != "" {
-		re, err := compileAnchored(s.Pattern)
+		m, _, err := compileMatcher(s.Pattern)
 		if err != nil {
 			c.fail(rule+".pattern", "%v", err)
 			return nil
 		}
-		ar.pattern, ar.patternSrc = re, s.Pattern
+		ar.pattern, ar.patternSrc = m, s.Pattern
 	}
 	if s.NamePattern != "" {
-		re, err := compileAnchored(s.NamePattern)
+		m, _, err := compileMatcher(s.NamePattern)
 		if err != nil {
 			c.fail(rule+".name_pattern", "%v", err)
 			return nil
 		}
-		ar.namePattern, ar.nameSrc = re, s.NamePattern
+		ar.namePattern, ar.nameSrc = m, s.NamePattern
 	}
 	if len(s.When) > 0 {
 		ar.when = make(map[string]map[string]struct{}, len(s.When))
@@ -328,12 +327,6 @@ func (c *compiler) compileAttr(rule, key string, s attrSpec, clause string, p *P
 		ar.scan = sc
 	}
 	return ar
-}
-
-// compileAnchored anchors a pattern at both ends: a rule that matches part of a
-// value must not let the rest through.
-func compileAnchored(pattern string) (*regexp.Regexp, error) {
-	return regexp.Compile(`^(?:` + pattern + `)$`)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
