@@ -13,7 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// edgeConfig is config/otelcol.yaml with ports and paths the test chooses.
+// edgeConfig is config/otelcol.yaml with ports and paths the test chooses, as text the
+// misconfiguration tests edit.
 const edgeConfig = `
 extensions:
   health_check:
@@ -43,9 +44,6 @@ service:
       processors: [memory_limiter, minimize]
       exporters: [egress/file]
   telemetry:
-    # Debug level: the no-leak check on the log covers everything components may log.
-    logs:
-      level: debug
     metrics:
       readers:
         - pull:
@@ -134,12 +132,15 @@ func sendAll(t *testing.T, recvPort int, version string) []cLine {
 // TestEdgeToFile is the default deployment: events in through both endpoints and both
 // encodings, minimized, written to the egress file; nothing planted leaves.
 func TestEdgeToFile(t *testing.T) {
-	dir := t.TempDir()
+	dir := runDir(t)
 	p := newPorts(t)
 	version := policyVersion(t)
 
+	// The shipped default, config/otelcol.yaml, as `make run` starts it (ports picked free),
+	// logging at debug level: the no-leak check on the log covers everything components may log.
 	from := time.Now()
-	c := startCollector(t, "edge", dir, p.fill(t, edgeConfig, nil), p.health)
+	args := append(exampleArgs(t, "otelcol.yaml", p), "--set=service.telemetry.logs.level=debug")
+	c := startWith(t, "edge", dir, args, nil, p.health)
 	expected := sendAll(t, p.recv, version)
 
 	// The collector's own metrics are served on the configured pull endpoint.
@@ -168,6 +169,7 @@ func TestEdgeToFile(t *testing.T) {
 	raw, err := os.ReadFile(out)
 	require.NoError(t, err)
 	assertNoneLeaked(t, "the egress file", string(raw), planted)
+	assert.Contains(t, log, "\tdebug\t", "the collector logged at debug level")
 	assertNoneLeaked(t, "the collector's log", log, planted)
 	assert.NotContains(t, log, "panic")
 }
