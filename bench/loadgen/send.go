@@ -59,6 +59,10 @@ type Result struct {
 	Refusals         map[string]int64 `json:"refusals"` // by HTTP status, "transport" for errors
 	// Acked lists the acknowledged batches as [start, count] (unique mode only).
 	Acked [][2]int64 `json:"-"`
+	// Uncertain lists batches whose fate the client cannot know: cut off by
+	// the time bound or failed in transport after being sent. The collector
+	// may have taken them.
+	Uncertain [][2]int64 `json:"-"`
 }
 
 // Percentiles of request latency.
@@ -181,13 +185,14 @@ func (g *Generator) Run(ctx context.Context, o Options) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			var myLats []time.Duration
-			var acked [][2]int64
+			var acked, uncertain [][2]int64
 			local := map[string]int64{}
 			var reqs, sent, accReq, accRec, partial int64
 			defer func() {
 				mu.Lock()
 				lats = append(lats, myLats...)
 				res.Acked = append(res.Acked, acked...)
+				res.Uncertain = append(res.Uncertain, uncertain...)
 				for k, v := range local {
 					res.Refusals[k] += v
 				}
@@ -240,6 +245,9 @@ func (g *Generator) Run(ctx context.Context, o Options) (*Result, error) {
 				reqs++
 				sent += int64(n)
 				if err != nil {
+					if len(pool) == 0 {
+						uncertain = append(uncertain, [2]int64{e.start, int64(n)})
+					}
 					if ctx.Err() != nil {
 						// Cut off by the time bound: neither acknowledged nor refused.
 						return

@@ -69,6 +69,7 @@ func main() {
 		only     = flag.String("only", "sbi,reference,floor", "distributions to measure")
 		cfgDir   = flag.String("configs", "configs", "directory of sbi.yaml, reference.yaml, floor.yaml")
 		noDocs   = flag.Bool("no-docs", false, "do not rewrite docs/benchmarks.md")
+		from     = flag.String("from", "", "re-render the plot and docs from a results JSON instead of measuring")
 	)
 	flag.IntVar(&o.headline, "headline", 100, "batch size of the headline table (measured -reps times)")
 	flag.IntVar(&o.reps, "reps", 3, "repetitions at the headline batch size (median reported)")
@@ -105,6 +106,15 @@ func main() {
 			}
 			dists = append(dists, d)
 		}
+	}
+	if *from != "" {
+		b, err := os.ReadFile(*from)
+		must(err)
+		var res Summary
+		must(json.Unmarshal(b, &res))
+		o.headline, o.reps = res.Headline, res.Reps
+		render(&res, o, *noDocs)
+		return
 	}
 	_ = os.RemoveAll(o.workDir)
 	must(os.MkdirAll(o.workDir, 0o755))
@@ -151,12 +161,16 @@ func main() {
 	must(os.MkdirAll(filepath.Dir(o.jsonOut), 0o755))
 	b, _ := json.MarshalIndent(res, "", "  ")
 	must(os.WriteFile(o.jsonOut, b, 0o644))
+	render(res, o, *noDocs)
+}
+
+func render(res *Summary, o options, noDocs bool) {
 	if err := writePlot(res, o.pngOut); err != nil {
 		log.Printf("plot: %v", err)
 	}
 	md := markdown(res, o)
 	fmt.Println(md)
-	if !*noDocs {
+	if !noDocs {
 		must(replaceSection(o.mdOut, "## End-to-end", md))
 		log.Printf("wrote %s, %s, %s", o.mdOut, o.pngOut, o.jsonOut)
 	}

@@ -122,10 +122,24 @@ func writePlot(s *Summary, path string) error {
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Y.Min = 0
+	p.Y.Tick.Marker = thousands{}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	return p.Save(8*vg.Inch, 4.5*vg.Inch, path)
+}
+
+// thousands labels the y axis 0, 100k, 200k...
+type thousands struct{}
+
+func (thousands) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ts {
+		if ts[i].Label != "" {
+			ts[i].Label = fmt.Sprintf("%gk", ts[i].Value/1000)
+		}
+	}
+	return ts
 }
 
 func ratio(a, b float64) string {
@@ -176,6 +190,13 @@ func markdown(s *Summary, o options) string {
 	w("| 1/3 (otelcol-sbi vs floor) | %s | %s | ≥ 0.85 | %s |\n", ratio(sbi.RecordsPerSec, f.RecordsPerSec),
 		ratio(f.CPUSecPerMillion, sbi.CPUSecPerMillion), verdict(f.RecordsPerSec > 0 && sbi.RecordsPerSec/f.RecordsPerSec >= 0.85))
 	w("\nPeak RSS of otelcol-sbi: %.1f MiB (target < 200 MiB: %s).\n\n", sbi.PeakRSSMiB, verdict(sbi.PeakRSSMiB > 0 && sbi.PeakRSSMiB < 200))
+	for _, m := range s.Measurements {
+		if n := m.Load.Refusals["503"]; n > 0 {
+			w("At batch %d, %s answered %d requests with 503 + Retry-After: back-pressure from the pipeline (with\n", m.BatchSize, m.Dist, n)
+			w("one record per request, egress's sending queue of 1,000 requests fills faster than one file line per\n")
+			w("request is written). Refused records are not counted as accepted.\n\n")
+		}
+	}
 	w("### Throughput against batch size\n\n")
 	w("![accepted records/s against records per request](%s)\n\n", filepath.Base(o.pngOut))
 	w("| batch |")
