@@ -25,7 +25,7 @@ type minimizer struct {
 }
 
 func newMinimizer(set processor.Settings, cfg *Config) (*minimizer, error) {
-	pol, err := cfg.Compile()
+	pol, err := cfg.Source.Compile()
 	if err != nil {
 		return nil, err
 	}

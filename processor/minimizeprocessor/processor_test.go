@@ -134,10 +134,11 @@ func TestLoadConfig(t *testing.T) {
 				for _, w := range tc.wantErr {
 					assert.Contains(t, err.Error(), w)
 				}
+				assert.Equal(t, 1, strings.Count(err.Error(), tc.wantErr[0]), "reported once: %v", err)
 				return
 			}
 			require.NoError(t, err)
-			p, err := cfg.(*Config).Compile()
+			p, err := cfg.(*Config).Source.Compile()
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantVersion, p.Version())
 		})
@@ -146,7 +147,7 @@ func TestLoadConfig(t *testing.T) {
 
 func TestCreateFailsOnBadPolicy(t *testing.T) {
 	cfg := &Config{}
-	cfg.PolicyFile = filepath.Join("testdata", "bad-policy.yaml")
+	cfg.Source.PolicyFile = filepath.Join("testdata", "bad-policy.yaml")
 	_, err := NewFactory().CreateLogs(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, consumertest.NewNop())
 	require.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), "bad-policy.yaml"))
