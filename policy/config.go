@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -53,6 +54,10 @@ func (c *Config) Compile() (*Policy, error) {
 func LoadFile(path string) (*Policy, error) {
 	data, err := os.ReadFile(filepath.Clean(path))
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is named once, in front
+		}
 		return nil, fmt.Errorf("policy %s: %w", path, err)
 	}
 	return cached(path, data)
