@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/client"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configoptional"
@@ -58,6 +59,11 @@ type testEnv struct {
 // startReceiver creates the receiver through its factory on a free port.
 func startReceiver(t *testing.T, next consumer.Logs, mutate func(*Config)) *testEnv {
 	t.Helper()
+	return startReceiverWithHost(t, next, mutate, componenttest.NewNopHost())
+}
+
+func startReceiverWithHost(t *testing.T, next consumer.Logs, mutate func(*Config), host component.Host) *testEnv {
+	t.Helper()
 	cfg := NewFactory().CreateDefaultConfig().(*Config)
 	cfg.NetAddr.Endpoint = "127.0.0.1:0"
 	cfg.RateLimit.RequestsPerSecond = 0 // most tests are not about the rate limit
@@ -73,7 +79,7 @@ func startReceiver(t *testing.T, next consumer.Logs, mutate func(*Config)) *test
 
 	r, err := NewFactory().CreateLogs(context.Background(), set, cfg, next)
 	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, r.Start(context.Background(), host))
 	t.Cleanup(func() {
 		require.NoError(t, r.Shutdown(context.Background()))
 		require.NoError(t, tel.Shutdown(context.Background()))
