@@ -47,7 +47,9 @@ func (authData) GetAttributeNames() []string {
 	return []string{"subject"}
 }
 
-type authHost struct{ exts map[component.ID]component.Component }
+type authHost struct {
+	exts map[component.ID]component.Component
+}
 
 func (h authHost) GetExtensions() map[component.ID]component.Component { return h.exts }
 
