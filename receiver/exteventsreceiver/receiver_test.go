@@ -354,12 +354,12 @@ func TestTooLarge(t *testing.T) {
 	}
 }
 
-// A gzip bomb: 64 MiB of zeros that compress to ~64 KiB. The receiver must
-// stop at its decompressed bound (1 MiB) with 413 instead of inflating it all.
-func TestGzipBomb(t *testing.T) {
+// Compression bombs: 64 MiB of zeros that compress to a few KiB. The receiver
+// must stop at its decompressed bound (1 MiB) with 413 instead of inflating it all.
+func TestCompressionBomb(t *testing.T) {
 	const inflated = 64 << 20
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	var gz bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	require.NoError(t, err)
 	zeros := make([]byte, 1<<20)
 	for i := 0; i < inflated/len(zeros); i++ {
@@ -367,24 +367,34 @@ func TestGzipBomb(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.NoError(t, zw.Close())
-	bomb := buf.Bytes()
+	var zs bytes.Buffer
+	enc, err := zstd.NewWriter(&zs)
+	require.NoError(t, err)
+	for i := 0; i < inflated/len(zeros); i++ {
+		_, err = enc.Write(zeros)
+		require.NoError(t, err)
+	}
+	require.NoError(t, enc.Close())
 	zeros = nil
+	bombs := map[string][]byte{"gzip": gz.Bytes(), "zstd": zs.Bytes()}
 
 	sink := new(consumertest.LogsSink)
 	env := startReceiver(t, sink, nil)
-	require.Less(t, int64(len(bomb)), env.rcv.cfg.MaxRequestBodySize, "the bomb passes the wire limit")
-
-	for _, path := range []string{"/v1/events", "/v1/logs"} {
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		resp := env.do(t, http.MethodPost, path, "application/json", "gzip", bomb)
-		runtime.ReadMemStats(&after)
-		require.Equal(t, http.StatusRequestEntityTooLarge, resp.status, path)
-		allocated := after.TotalAlloc - before.TotalAlloc
-		// Reading up to the 1 MiB bound costs a few MiB at most (buffer growth,
-		// gzip state); inflating the bomb would allocate at least 64 MiB.
-		assert.Less(t, allocated, uint64(24<<20), "%s allocated %d bytes", path, allocated)
+	for encoding, bomb := range bombs {
+		require.Less(t, int64(len(bomb)), env.rcv.cfg.MaxRequestBodySize, "the %s bomb passes the wire limit", encoding)
+		for _, path := range []string{"/v1/events", "/v1/logs"} {
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			resp := env.do(t, http.MethodPost, path, "application/json", encoding, bomb)
+			runtime.ReadMemStats(&after)
+			require.Equal(t, http.StatusRequestEntityTooLarge, resp.status, "%s %s", encoding, path)
+			allocated := after.TotalAlloc - before.TotalAlloc
+			t.Logf("%s bomb (%d B on the wire) on %s: 413 after allocating %d B", encoding, len(bomb), path, allocated)
+			// Reading up to the 1 MiB bound costs a few MiB at most (buffer
+			// growth, decoder state); inflating the bomb would allocate >= 64 MiB.
+			assert.Less(t, allocated, uint64(24<<20), "%s %s allocated %d bytes", encoding, path, allocated)
+		}
 	}
 	assert.Empty(t, sink.AllLogs())
 }
