@@ -92,3 +92,34 @@ func TestOTelJSSDK(t *testing.T) {
 		})
 	}
 }
+
+// TestJSCompactClient posts compact events from Node as the README's fetch and
+// sendBeacon examples do (JSON.stringify of Date.now() and ISO strings).
+func TestJSCompactClient(t *testing.T) {
+	node := requireJSClient(t)
+	sink := new(consumertest.LogsSink)
+	env := startReceiver(t, sink, nil)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "compact.mjs", env.base+"/v1/events")
+	cmd.Dir = jsClientDir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "node output:\n%s", out)
+	assert.Contains(t, string(out), `fetch 200 {"accepted":2}`)
+	assert.Contains(t, string(out), `beacon 200 {"accepted":1}`)
+
+	require.Len(t, sink.AllLogs(), 2)
+	recs := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	require.Equal(t, 2, recs.Len())
+	assert.Equal(t, "ui.interaction", recs.At(0).EventName())
+	assert.Equal(t, "settings.state", recs.At(1).EventName())
+	assert.Equal(t, map[string]any{"setting.open_in_new_tab": true, "setting.count": int64(3)}, recs.At(1).Attributes().AsRaw())
+	for i := 0; i < recs.Len(); i++ {
+		ts := recs.At(i).Timestamp().AsTime()
+		assert.WithinDuration(t, time.Now(), ts, 5*time.Minute, "epoch ms and ISO time both decode")
+	}
+	beacon := sink.AllLogs()[1].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	require.Equal(t, 1, beacon.Len())
+	assert.Equal(t, "search.started", beacon.At(0).EventName())
+}
