@@ -51,6 +51,7 @@ type node struct {
 	t           *testing.T
 	name        string
 	tmpl        string
+	env         []string // extra environment of the collector process
 	bin         string
 	dir         string
 	config      string
@@ -104,7 +105,7 @@ func (n *node) url() string { return "http://" + n.endpoint + "/v1/logs" }
 func (n *node) start() {
 	n.t.Helper()
 	n.starts++
-	p, err := harness.Start(n.name, n.bin, []string{"--config", n.config}, nil, filepath.Join(n.dir, fmt.Sprintf("collector-%d.log", n.starts)))
+	p, err := harness.Start(n.name, n.bin, []string{"--config", n.config}, n.env, filepath.Join(n.dir, fmt.Sprintf("collector-%d.log", n.starts)))
 	require.NoError(n.t, err)
 	n.proc = p
 	require.NoError(n.t, p.WaitTCP(n.endpoint, 90*time.Second))
@@ -139,6 +140,25 @@ func (n *node) metric(name string, labels ...string) float64 {
 		return 0
 	}
 	return v
+}
+
+// The memory budget the memory tests hold the collector to, set up as the
+// memory_limiter's README prescribes for a process with a hard limit H:
+// limit_mib = H - 50 MiB ("the total memory usage of the process will be
+// about 50 MiB higher"), spike_limit_mib = 25% of limit_mib (the load is
+// spiky: four unthrottled senders; the README starts at 20%), GOMEMLIMIT = 80%
+// of H. H is also the issue's RSS target (200 MiB).
+const (
+	hardLimitMiB  = 200
+	limitMiB      = hardLimitMiB - 50
+	spikeMiB      = limitMiB / 4
+	goMemLimitMiB = hardLimitMiB * 8 / 10
+)
+
+func memoryEnv() []string { return []string{fmt.Sprintf("GOMEMLIMIT=%dMiB", goMemLimitMiB)} }
+
+func memoryLimits() map[string]string {
+	return map[string]string{"LIMIT_MIB": strconv.Itoa(limitMiB), "SPIKE_MIB": strconv.Itoa(spikeMiB)}
 }
 
 const telemetryYAML = `
