@@ -41,6 +41,9 @@ type Measurement struct {
 	RecordsPerSec    float64         `json:"records_per_s"`
 	CPUSecPerMillion float64         `json:"cpu_s_per_million"`
 	PeakRSSMiB       float64         `json:"peak_rss_mib"`
+	// CPUCores is the collector's CPU time over the load's wall time: how
+	// many of the machine's cores it kept busy (the load generator shares them).
+	CPUCores    float64 `json:"cpu_cores"`
 	OutputBytes      int64           `json:"output_bytes"`
 	Load             *loadgen.Result `json:"load"`
 }
@@ -141,8 +144,8 @@ func main() {
 			if err != nil {
 				log.Fatalf("%s batch %d: %v", d.Key, p.batch, err)
 			}
-			log.Printf("%-9s batch %4d rep %d: %9.0f rec/s  %6.2f CPU s/M  peak RSS %6.1f MiB  p99 %.1f ms  refusals %v",
-				d.Key, p.batch, p.rep, m.RecordsPerSec, m.CPUSecPerMillion, m.PeakRSSMiB, m.Load.LatencyMs.P99, m.Load.Refusals)
+			log.Printf("%-9s batch %4d rep %d: %9.0f rec/s  %6.2f CPU s/M  %.2f cores  peak RSS %6.1f MiB  p99 %.1f ms  refusals %v",
+				d.Key, p.batch, p.rep, m.RecordsPerSec, m.CPUSecPerMillion, m.CPUCores, m.PeakRSSMiB, m.Load.LatencyMs.P99, m.Load.Refusals)
 			ms = append(ms, m)
 		}
 	}
@@ -300,6 +303,9 @@ func measure(ctx context.Context, o options, d Dist, batch, rep int) (Measuremen
 		m.CPUSecPerMillion = (cpu1 - cpu0) / float64(res.AcceptedRecords) * 1e6
 	}
 	m.PeakRSSMiB = float64(hwm) / (1 << 20)
+	if res.DurationSeconds > 0 {
+		m.CPUCores = (cpu1 - cpu0) / res.DurationSeconds
+	}
 	if in.proc.Exited() {
 		return m, fmt.Errorf("collector exited during the run: %s", in.proc.LogTail(2000))
 	}
@@ -341,6 +347,7 @@ func summarize(ms []Measurement, o options, dists []Dist, env string, tg *tgenRe
 		med.RecordsPerSec = median(h, func(m Measurement) float64 { return m.RecordsPerSec })
 		med.CPUSecPerMillion = median(h, func(m Measurement) float64 { return m.CPUSecPerMillion })
 		med.PeakRSSMiB = maxOf(h, func(m Measurement) float64 { return m.PeakRSSMiB })
+		med.CPUCores = median(h, func(m Measurement) float64 { return m.CPUCores })
 		s.Median[d.Key] = med
 	}
 	return s
