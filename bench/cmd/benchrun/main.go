@@ -35,17 +35,17 @@ type Dist struct {
 
 // Measurement is one load run against one distribution.
 type Measurement struct {
-	Dist             string          `json:"dist"`
-	BatchSize        int             `json:"batch_size"`
-	Rep              int             `json:"rep"`
-	RecordsPerSec    float64         `json:"records_per_s"`
-	CPUSecPerMillion float64         `json:"cpu_s_per_million"`
-	PeakRSSMiB       float64         `json:"peak_rss_mib"`
+	Dist             string  `json:"dist"`
+	BatchSize        int     `json:"batch_size"`
+	Rep              int     `json:"rep"`
+	RecordsPerSec    float64 `json:"records_per_s"`
+	CPUSecPerMillion float64 `json:"cpu_s_per_million"`
+	PeakRSSMiB       float64 `json:"peak_rss_mib"`
 	// CPUCores is the collector's CPU time over the load's wall time: how
 	// many of the machine's cores it kept busy (the load generator shares them).
-	CPUCores    float64 `json:"cpu_cores"`
-	OutputBytes      int64           `json:"output_bytes"`
-	Load             *loadgen.Result `json:"load"`
+	CPUCores    float64         `json:"cpu_cores"`
+	OutputBytes int64           `json:"output_bytes"`
+	Load        *loadgen.Result `json:"load"`
 }
 
 type options struct {
@@ -65,17 +65,17 @@ type options struct {
 
 func main() {
 	var (
-		o        options
-		sbiBin   = flag.String("sbi", "../dist/otelcol-sbi", "otelcol-sbi binary")
-		refBin   = flag.String("ref", "reference/dist/otelcol-reference", "reference binary")
-		batches  = flag.String("batches", "1,10,50,100,500", "batch sizes for the plot")
-		only     = flag.String("only", "sbi,reference,floor", "distributions to measure")
-		cfgDir   = flag.String("configs", "configs", "directory of sbi.yaml, reference.yaml, floor.yaml")
-		noDocs   = flag.Bool("no-docs", false, "do not rewrite docs/benchmarks.md")
-		from     = flag.String("from", "", "re-render the plot and docs from a results JSON instead of measuring")
+		o       options
+		sbiBin  = flag.String("sbi", "../dist/otelcol-sbi", "otelcol-sbi binary")
+		refBin  = flag.String("ref", "reference/dist/otelcol-reference", "reference binary")
+		batches = flag.String("batches", "1,10,50,100,500", "batch sizes for the plot")
+		only    = flag.String("only", "sbi,reference,floor", "distributions to measure")
+		cfgDir  = flag.String("configs", "configs", "directory of sbi.yaml, reference.yaml, floor.yaml")
+		noDocs  = flag.Bool("no-docs", false, "do not rewrite docs/benchmarks.md")
+		from    = flag.String("from", "", "re-render the plot and docs from a results JSON instead of measuring")
 	)
 	flag.IntVar(&o.headline, "headline", 100, "batch size of the headline table (measured -reps times)")
-	flag.IntVar(&o.reps, "reps", 3, "repetitions at the headline batch size (median reported)")
+	flag.IntVar(&o.reps, "reps", 5, "repetitions at the headline batch size (median reported)")
 	flag.DurationVar(&o.duration, "duration", 8*time.Second, "load duration per measurement")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up load before each measurement")
 	flag.IntVar(&o.concurrency, "c", 4, "concurrent senders")
@@ -331,16 +331,16 @@ func measure(ctx context.Context, o options, d Dist, batch, rep int) (Measuremen
 
 // Summary is the results file.
 type Summary struct {
-	Date         string                 `json:"date"`
-	Machine      string                 `json:"machine"`
-	Concurrency  int                    `json:"concurrency"`
-	Duration     string                 `json:"duration_per_measurement"`
-	Headline     int                    `json:"headline_batch"`
-	Reps         int                    `json:"reps"`
-	Dists        []Dist                 `json:"dists"`
-	Measurements []Measurement          `json:"measurements"`
-	Median       map[string]Measurement `json:"headline_median"`
-	Telemetrygen *tgenResult            `json:"telemetrygen,omitempty"`
+	Date         string                  `json:"date"`
+	Machine      string                  `json:"machine"`
+	Concurrency  int                     `json:"concurrency"`
+	Duration     string                  `json:"duration_per_measurement"`
+	Headline     int                     `json:"headline_batch"`
+	Reps         int                     `json:"reps"`
+	Dists        []Dist                  `json:"dists"`
+	Measurements []Measurement           `json:"measurements"`
+	Median       map[string]Measurement  `json:"headline_median"`
+	Telemetrygen *tgenResult             `json:"telemetrygen,omitempty"`
 	Checks       map[string]*outputCheck `json:"output_checks,omitempty"`
 }
 
