@@ -40,6 +40,7 @@ type attrRule struct {
 	key          string // the key, or the prefix of a prefix rule
 	typ          valueType
 	enum         map[string]struct{}
+	enumIndex    index[struct{}]
 	pattern      matcher
 	patternSrc   string // as written in the policy, for docs
 	namePattern  matcher
@@ -57,12 +58,13 @@ type eventRule struct {
 	clause      string
 	description string
 	attrs       map[string]*attrRule
+	attrIndex   index[*attrRule]
 	prefixes    []*attrRule
 	conditional []*attrRule
 }
 
 func (e *eventRule) lookup(key string) *attrRule {
-	if r, ok := e.attrs[key]; ok {
+	if r, ok := e.attrIndex.get(key); ok {
 		return r
 	}
 	for _, r := range e.prefixes {
@@ -83,6 +85,7 @@ type Policy struct {
 	resource      map[string]*attrRule
 	stamp         *attrRule // privacy.policy.version: this policy's version only
 	events        map[string]*eventRule
+	eventIndex    index[*eventRule]
 	now           func() time.Time
 }
 
@@ -167,8 +170,8 @@ func (p *Policy) eval(r *attrRule, v pcommon.Value, keys *dayKeys) (outcome, str
 	if r.maxLen > 0 && len(s) > r.maxLen {
 		return drop, "", AttrConstraint, 0
 	}
-	if r.enum != nil {
-		if _, ok := r.enum[s]; !ok {
+	if !r.enumIndex.empty() {
+		if _, ok := r.enumIndex.get(s); !ok {
 			return drop, "", AttrConstraint, 0
 		}
 	}
@@ -288,7 +291,7 @@ func (p *Policy) event(lr plog.LogRecord) (*eventRule, RecordReason) {
 	if name == "" {
 		return nil, RecordMissingEventName
 	}
-	ev, ok := p.events[name]
+	ev, ok := p.eventIndex.get(name)
 	if !ok {
 		return nil, RecordUnknownEvent
 	}
@@ -358,21 +361,35 @@ func (p *Policy) applyRecord(ev *eventRule, lr plog.LogRecord, keys *dayKeys, st
 			st.AttributesDropped[AttrCondition]++
 		}
 	}
-	lr.SetDroppedAttributesCount(0)
+	// Each field is written only when it must change: on the kept path most
+	// records are already clean, and pdata setters are not free.
+	if lr.DroppedAttributesCount() != 0 {
+		lr.SetDroppedAttributesCount(0)
+	}
 	if lr.Body().Type() != pcommon.ValueTypeEmpty {
 		pcommon.NewValueEmpty().CopyTo(lr.Body())
 	}
-	lr.SetTraceID(pcommon.NewTraceIDEmpty())
-	lr.SetSpanID(pcommon.NewSpanIDEmpty())
-	lr.SetFlags(0)
+	if !lr.TraceID().IsEmpty() {
+		lr.SetTraceID(pcommon.NewTraceIDEmpty())
+	}
+	if !lr.SpanID().IsEmpty() {
+		lr.SetSpanID(pcommon.NewSpanIDEmpty())
+	}
+	if lr.Flags() != 0 {
+		lr.SetFlags(0)
+	}
 	if !standardSeverity(lr) {
 		lr.SetSeverityText("")
 		if n := lr.SeverityNumber(); n < plog.SeverityNumberUnspecified || n > plog.SeverityNumberFatal4 {
 			lr.SetSeverityNumber(plog.SeverityNumberUnspecified)
 		}
 	}
-	lr.SetTimestamp(p.truncate(lr.Timestamp()))
-	lr.SetObservedTimestamp(p.truncate(lr.ObservedTimestamp()))
+	if ts := lr.Timestamp(); p.truncate(ts) != ts {
+		lr.SetTimestamp(p.truncate(ts))
+	}
+	if ts := lr.ObservedTimestamp(); p.truncate(ts) != ts {
+		lr.SetObservedTimestamp(p.truncate(ts))
+	}
 }
 
 func (p *Policy) truncate(ts pcommon.Timestamp) pcommon.Timestamp {

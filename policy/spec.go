@@ -133,6 +133,7 @@ func (c *compiler) compile(s *spec) *Policy {
 
 	p.resource = c.compileAttrs("resource.attributes", s.Resource.Attributes, "", p)
 	p.stamp = &attrRule{key: versionAttr, typ: typeString, enum: map[string]struct{}{s.Version: {}}}
+	p.stamp.enumIndex = newIndex(p.stamp.enum)
 
 	if len(s.Events) == 0 {
 		c.fail("events", "at least one event is required")
@@ -172,6 +173,7 @@ func (c *compiler) compile(s *spec) *Policy {
 			}
 		}
 		sort.Slice(ev.conditional, func(i, j int) bool { return ev.conditional[i].key < ev.conditional[j].key })
+		ev.attrIndex = newIndex(ev.attrs)
 		p.events[name] = ev
 	}
 	for _, ar := range p.resource {
@@ -179,6 +181,7 @@ func (c *compiler) compile(s *spec) *Policy {
 			c.fail(fmt.Sprintf("resource.attributes.%q.when", ar.key), "conditions are only supported on event attributes")
 		}
 	}
+	p.eventIndex = newIndex(p.events)
 	if _, ok := p.resource[versionAttr]; ok {
 		c.fail(fmt.Sprintf("resource.attributes.%q", versionAttr), "is stamped by the collector and cannot be allowed from input")
 	}
@@ -279,6 +282,7 @@ func (c *compiler) compileAttr(rule, key string, s attrSpec, clause string, p *P
 		for _, v := range s.Enum {
 			ar.enum[v] = struct{}{}
 		}
+		ar.enumIndex = newIndex(ar.enum)
 	}
 	if s.Pattern != "" {
 		m, _, err := compileMatcher(s.Pattern)

@@ -56,7 +56,7 @@ func (s *urlSanitizer) sanitize(raw string) (string, bool) {
 		return "", false
 	}
 
-	end := strings.IndexAny(rest, "/?#")
+	end := authorityEnd.index(rest)
 	if end < 0 {
 		end = len(rest)
 	}
@@ -70,7 +70,7 @@ func (s *urlSanitizer) sanitize(raw string) (string, bool) {
 	}
 
 	path, query := tail, ""
-	if i := strings.IndexAny(tail, "?#"); i >= 0 {
+	if i := pathEnd.index(tail); i >= 0 {
 		path = tail[:i]
 		if tail[i] == '?' {
 			query = tail[i+1:]
@@ -111,6 +111,33 @@ func (s *urlSanitizer) sanitize(raw string) (string, bool) {
 	}
 	return string(buf), true
 }
+
+// byteSet is strings.IndexAny's set built once, not on every call (these
+// run per URL on the hot path).
+type byteSet [256]bool
+
+func newByteSet(chars string) *byteSet {
+	var b byteSet
+	for i := 0; i < len(chars); i++ {
+		b[chars[i]] = true
+	}
+	return &b
+}
+
+func (b *byteSet) index(s string) int {
+	for i := 0; i < len(s); i++ {
+		if b[s[i]] {
+			return i
+		}
+	}
+	return -1
+}
+
+var (
+	authorityEnd = newByteSet("/?#")
+	pathEnd      = newByteSet("?#")
+	braces       = newByteSet("{}")
+)
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
@@ -245,7 +272,7 @@ func (s *urlSanitizer) appendSegment(buf []byte, seg string) ([]byte, bool) {
 	if stem == idPlaceholder {
 		return append(buf, seg...), true
 	}
-	if strings.ContainsAny(seg, "{}") || !validPercent(seg) {
+	if braces.index(seg) >= 0 || !validPercent(seg) {
 		return buf, false
 	}
 	if s.mode == urlTemplate && hasAt(seg) {
@@ -275,7 +302,7 @@ func (s *urlSanitizer) appendQuery(buf []byte, query string) ([]byte, bool) {
 		if _, ok := s.query[key]; !ok || n == len(kept) || contains(kept[:n], key) {
 			continue
 		}
-		if strings.ContainsAny(val, "{}") && val != idPlaceholder || !validPercent(val) {
+		if braces.index(val) >= 0 && val != idPlaceholder || !validPercent(val) {
 			return buf, false
 		}
 		kept[n] = key
@@ -324,15 +351,19 @@ func splitExt(seg string) (stem, ext string) {
 // like an identifier rather than a word: a long digit run, a UUID, a hex or
 // mixed letter-digit token, a long mixed-case token, or anything with '@'.
 func idLike(raw string) bool {
+	if strings.IndexByte(raw, '%') < 0 {
+		return idLikeDecoded(raw) // the common case: nothing to decode, no copy
+	}
 	var arr [128]byte
 	dec, ok := percentDecode(arr[:0], raw)
-	if !ok || len(dec) > 64 {
-		return true
-	}
-	if !utf8.Valid(dec) {
-		return true
-	}
-	if isUUID(dec) {
+	return !ok || idLikeDecoded(dec)
+}
+
+// byteString is a segment, as sent or percent-decoded.
+type byteString interface{ ~string | ~[]byte }
+
+func idLikeDecoded[T byteString](dec T) bool {
+	if len(dec) > 64 || !validUTF8(dec) || isUUID(dec) {
 		return true
 	}
 	for start := 0; start < len(dec); {
@@ -381,11 +412,21 @@ func idLike(raw string) bool {
 	return false
 }
 
-func isUUID(b []byte) bool {
+func validUTF8[T byteString](b T) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] >= 0x80 {
+			return utf8.ValidString(string(b[i:])) // rare: non-ASCII after decoding
+		}
+	}
+	return true
+}
+
+func isUUID[T byteString](b T) bool {
 	if len(b) != 36 {
 		return false
 	}
-	for i, c := range b {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		switch i {
 		case 8, 13, 18, 23:
 			if c != '-' {
