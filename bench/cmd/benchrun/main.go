@@ -242,7 +242,8 @@ type instance struct {
 	proc        *harness.Process
 	endpoint    string
 	metricsPort int
-	output      string
+	output      string // the active file
+	outputs     string // glob of the active and rotated files
 }
 
 func start(o options, d Dist, tag string) (*instance, error) {
@@ -259,7 +260,8 @@ func start(o options, d Dist, tag string) (*instance, error) {
 		return nil, err
 	}
 	abs, _ := filepath.Abs(dir)
-	in := &instance{endpoint: fmt.Sprintf("127.0.0.1:%d", port), metricsPort: mport, output: filepath.Join(abs, "out.jsonl")}
+	in := &instance{endpoint: fmt.Sprintf("127.0.0.1:%d", port), metricsPort: mport,
+		output: filepath.Join(abs, "out.jsonl"), outputs: filepath.Join(abs, "out*.jsonl")}
 	env := []string{"BENCH_ENDPOINT=" + in.endpoint, "BENCH_OUTPUT=" + in.output, "BENCH_METRICS_PORT=" + strconv.Itoa(mport)}
 	args := append([]string{"--config", d.Config}, d.Args...)
 	p, err := harness.Start(d.Key, d.Bin, args, env, filepath.Join(abs, "collector.log"))
@@ -291,7 +293,7 @@ func measure(ctx context.Context, o options, d Dist, batch, rep int) (Measuremen
 	if _, err := g.Run(ctx, lo); err != nil {
 		return m, fmt.Errorf("warm-up: %w", err)
 	}
-	harness.WaitStable(in.output, 500*time.Millisecond, 20*time.Second)
+	harness.WaitStable(in.outputs, 500*time.Millisecond, 20*time.Second)
 	cpu0, err := in.proc.CPUSeconds()
 	if err != nil {
 		return m, err
@@ -302,7 +304,7 @@ func measure(ctx context.Context, o options, d Dist, batch, rep int) (Measuremen
 		return m, err
 	}
 	// The CPU bill includes draining what was accepted (queue, writes).
-	m.OutputBytes = harness.WaitStable(in.output, time.Second, 60*time.Second)
+	m.OutputBytes = harness.WaitStable(in.outputs, time.Second, 60*time.Second)
 	cpu1, err := in.proc.CPUSeconds()
 	if err != nil {
 		return m, err
@@ -324,7 +326,7 @@ func measure(ctx context.Context, o options, d Dist, batch, rep int) (Measuremen
 		return m, fmt.Errorf("collector exited during the run: %s", in.proc.LogTail(2000))
 	}
 	// Keep the scratch directory small: outputs of a full run are GBs.
-	_ = os.Remove(in.output)
+	removeAll(in.outputs)
 	return m, nil
 }
 
@@ -374,7 +376,7 @@ func checkOutput(ctx context.Context, o options, d Dist) (*outputCheck, error) {
 	if err := in.proc.Stop(30 * time.Second); err != nil {
 		return nil, err
 	}
-	out, err := loadgen.ReadOutput(in.output)
+	out, err := loadgen.ReadOutput(in.outputs)
 	if err != nil {
 		return nil, err
 	}
@@ -426,4 +428,11 @@ func maxOf(ms []Measurement, f func(Measurement) float64) float64 {
 		x = max(x, f(m))
 	}
 	return x
+}
+
+func removeAll(glob string) {
+	m, _ := filepath.Glob(glob)
+	for _, f := range m {
+		_ = os.Remove(f)
+	}
 }

@@ -71,7 +71,7 @@ func runTelemetrygen(ctx context.Context, o options, d Dist) (*tgenResult, error
 	}
 	v, _ := harness.Metric(ctx, in.metricsPort, "otelcol_minimize_records_in")
 	r.RecordsIn = v - inBefore
-	r.OutputBytes = harness.WaitStable(in.output, 500*time.Millisecond, 10*time.Second)
+	r.OutputBytes = harness.WaitStable(in.outputs, 500*time.Millisecond, 10*time.Second)
 	return r, nil
 }
 
