@@ -30,6 +30,13 @@ type Config struct {
 	// keys (policy_file / policy) and default (the seed policy) as minimize.
 	Guard policy.Config `mapstructure:",squash"`
 
+	// UnsafeDisableGuard exports records without checking them against the
+	// policy. It exists to measure the cost of moving bytes (bench/, "the
+	// floor"); the exporter warns at start when it is set, and no shipped
+	// config sets it. Named like tls' insecure_skip_verify: it is never the
+	// default and it says what it does.
+	UnsafeDisableGuard bool `mapstructure:"unsafe_disable_guard"`
+
 	File configoptional.Optional[FileConfig] `mapstructure:"file"`
 	OTLP configoptional.Optional[OTLPConfig] `mapstructure:"otlp"`
 

@@ -98,5 +98,9 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, errors.Join(err, dest.shutdown(ctx))
 	}
+	if c.UnsafeDisableGuard {
+		set.Logger.Warn("egress guard disabled (unsafe_disable_guard: true): records are exported without the privacy-policy check")
+		return queued, nil
+	}
 	return newGuarded(queued, pol, set.Logger, tb), nil
 }

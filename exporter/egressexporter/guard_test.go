@@ -194,6 +194,25 @@ func TestGuardEndToEndFile(t *testing.T) {
 		metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
+// unsafe_disable_guard exports what it gets, and says so at start.
+func TestUnsafeDisableGuard(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	cfg := fileConfig(path)
+	cfg.UnsafeDisableGuard = true
+	core, logs := observer.New(zapcore.WarnLevel)
+	set := metadatatest.NewSettings(componenttest.NewTelemetry())
+	set.Logger = zap.New(core)
+	exp, err := NewFactory().CreateLogs(context.Background(), set, cfg)
+	require.NoError(t, err)
+	require.Equal(t, 1, logs.FilterMessageSnippet("egress guard disabled").Len())
+	mustStart(t, exp, componenttest.NewNopHost())
+	require.NoError(t, exp.ConsumeLogs(context.Background(), rawBatch(0, 10)))
+	require.NoError(t, exp.Shutdown(context.Background()))
+	lines := readLines(t, path)
+	require.Len(t, lines, 1)
+	assert.Equal(t, 10, decodeLine(t, lines[0]).LogRecordCount(), "unchecked records are written")
+}
+
 // The guard uses the configured policy, like minimize: a batch minimized
 // under the seed policy does not carry another policy's version stamp.
 func TestGuardUsesConfiguredPolicy(t *testing.T) {

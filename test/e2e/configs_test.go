@@ -138,7 +138,7 @@ func TestTLSEdge(t *testing.T) {
 
 // TestShippedPipelinesAreMinimized: every shipped config (examples, container image,
 // Kubernetes) runs memory_limiter first and minimize last, exports only through egress, and
-// gives minimize and every egress the same policy.
+// gives minimize and every egress the same policy, guard on.
 func TestShippedPipelinesAreMinimized(t *testing.T) {
 	root := repoRoot(t)
 	texts := map[string]string{}
@@ -166,6 +166,7 @@ func TestShippedPipelinesAreMinimized(t *testing.T) {
 			policy := str(t, cfg, "processors", "minimize", "policy_file")
 			for id, exp := range get(t, cfg, "exporters").(map[string]any) {
 				assert.Equal(t, policy, str(t, exp, "policy_file"), "%s guards with minimize's policy", id)
+				assert.NotContains(t, exp, "unsafe_disable_guard", "%s must keep its guard", id)
 			}
 		})
 	}
