@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/otlphttpexporter"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/sbi-telemetry/otelcol-sbi/exporter/egressexporter/internal/metadata"
 )
@@ -53,7 +54,12 @@ func newOTLPDestination(ctx context.Context, cfg *OTLPConfig, set exporter.Setti
 	}
 	iset := set
 	iset.ID = component.NewIDWithName(f.Type(), name)
-	iset.Logger = set.Logger.With(zap.String("delegate", iset.ID.String()))
+	// The delegate runs without queue or retry, so on every failed attempt its
+	// exporterhelper logs "Exporting failed. Rejecting data." at error level,
+	// although egress's own queue keeps the data and retries (and logs that).
+	// Only the delegate's panics pass; its errors come back to egress.
+	iset.Logger = set.Logger.With(zap.String("delegate", iset.ID.String())).
+		WithOptions(zap.IncreaseLevel(zapcore.DPanicLevel))
 	inner, err := f.CreateLogs(ctx, iset, icfg)
 	if err != nil {
 		return nil, err

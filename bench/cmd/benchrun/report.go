@@ -266,9 +266,9 @@ func markdown(s *Summary, o options) string {
 	w("   seed policy, per-client rate limit off since the load generator is one client).\n")
 	w("2. **upstream reference**: `otlp → memory_limiter → transform/normalize → filter → transform/minimize →\n")
 	w("   redaction → file` at v0.161.0 (`bench/reference/builder-config.yaml`, `bench/configs/reference.yaml`).\n")
-	w("3. **floor**: `extevents → egress/file` with no processor (`bench/configs/floor.yaml`). The egress guard has\n")
-	w("   no switch to turn it off, so the floor still pays the guard's check and drops the raw records: it\n")
-	w("   measures decode + check, with almost nothing written.\n\n")
+	w("3. **floor**: `extevents → egress/file` with no processor and the egress guard off\n")
+	w("   (`unsafe_disable_guard: true`, `bench/configs/floor.yaml`): every record is written as it came, the\n")
+	w("   cost of moving bytes.\n\n")
 	if len(s.Checks) > 0 {
 		w("Same output? Each run also sends 20,000 unique records to 1 and 2 and checks both outputs against the\n")
 		w("acknowledged records' minimized form (`loadgen.Verify`, as `bench/bin/benchcheck` does):\n\n")
