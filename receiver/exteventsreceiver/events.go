@@ -49,7 +49,8 @@ func (r *extEventsReceiver) handleEvents(w http.ResponseWriter, req *http.Reques
 	}
 
 	ld := plog.NewLogs()
-	n, derr := decodeCompact(body, r.lim, r.cfg.ServiceName, metadata.ScopeName, r.observedNow(), ld)
+	n, derr := decodeCompact(body.Bytes(), r.lim, r.cfg.ServiceName, metadata.ScopeName, r.observedNow(), ld)
+	bodyPool.Put(body)
 	ctx := req.Context()
 	if derr != nil {
 		r.countRequest(r.attrEvents, outcomeBadRequest)

@@ -104,10 +104,11 @@ func (r *extEventsReceiver) handleLogs(w http.ResponseWriter, req *http.Request)
 	otlpReq := plogotlp.NewExportRequest()
 	var err error
 	if enc == encProto {
-		err = otlpReq.UnmarshalProto(body)
+		err = otlpReq.UnmarshalProto(body.Bytes())
 	} else {
-		err = otlpReq.UnmarshalJSON(body)
+		err = otlpReq.UnmarshalJSON(body.Bytes())
 	}
+	bodyPool.Put(body)
 	if err != nil {
 		// The decoder's error text can quote the payload: answer with a fixed message.
 		r.countRequest(r.attrLogs, outcomeBadRequest)

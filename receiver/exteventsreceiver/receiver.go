@@ -194,23 +194,31 @@ func (r *extEventsReceiver) countRequest(ep metric.MeasurementOption, outcome st
 // readBody reads the (already decompressed) body, bounded by maxBody. It
 // returns the HTTP status to answer with when reading fails: 413 when a bound
 // (wire or decompressed) was hit, 400 otherwise (e.g. corrupt gzip).
-func (r *extEventsReceiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, int) {
+func (r *extEventsReceiver) readBody(w http.ResponseWriter, req *http.Request) (*bytes.Buffer, int) {
 	body := http.MaxBytesReader(w, req.Body, r.maxBody)
 	defer body.Close()
-	var buf bytes.Buffer
+	buf := bodyPool.Get().(*bytes.Buffer)
+	buf.Reset()
 	// Content-Length is absent after decompression; otherwise it sizes the buffer once.
 	if n := req.ContentLength; n > 0 && n <= r.maxBody {
 		buf.Grow(int(n) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(body); err != nil {
+		bodyPool.Put(buf)
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			return nil, http.StatusRequestEntityTooLarge
 		}
 		return nil, http.StatusBadRequest
 	}
-	return buf.Bytes(), 0
+	return buf, 0
 }
+
+// bodyPool recycles request bodies: both decoders copy every string and byte
+// string out of the body, so a buffer is free again once decoding returns.
+// Buffers are bounded by max_request_body_size and the number of requests in
+// flight.
+var bodyPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // consume hands ld to the next consumer and waits for its answer, so that the
 // client is acknowledged only for data the pipeline accepted.

@@ -809,3 +809,36 @@ func TestStartFailsOnBusyPort(t *testing.T) {
 }
 
 var _ = json.Valid
+
+// Request bodies are recycled: what reached the pipeline from one request
+// must not change when the next request reuses its buffer.
+func TestBodyBufferReuseKeepsDeliveredData(t *testing.T) {
+	logsWith := func(v string) plog.Logs {
+		ld := plog.NewLogs()
+		lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+		lr.SetEventName("ui.interaction")
+		lr.Attributes().PutStr("ui.control", v)
+		lr.Attributes().PutEmptyBytes("blob").FromRaw([]byte(v))
+		return ld
+	}
+	sink := new(consumertest.LogsSink)
+	env := startReceiver(t, sink, nil)
+	values := []string{"aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"}
+	for _, v := range values {
+		require.Equal(t, http.StatusOK, env.do(t, http.MethodPost, "/v1/logs", "application/x-protobuf", "", otlpProto(t, logsWith(v))).status)
+		compact := `{"events":[{"name":"ui.interaction","attributes":{"ui.control":"` + v + `"}}]}`
+		require.Equal(t, http.StatusOK, env.do(t, http.MethodPost, "/v1/events", "application/json", "", []byte(compact)).status)
+	}
+	all := sink.AllLogs()
+	require.Len(t, all, 2*len(values))
+	for i, v := range values {
+		for _, ld := range all[2*i : 2*i+2] {
+			attrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes()
+			got, _ := attrs.Get("ui.control")
+			assert.Equal(t, v, got.Str())
+			if blob, ok := attrs.Get("blob"); ok {
+				assert.Equal(t, []byte(v), blob.Bytes().AsRaw())
+			}
+		}
+	}
+}
