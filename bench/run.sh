@@ -23,7 +23,8 @@ go build -o bin/benchrun ./cmd/benchrun
 go build -o bin/loadgen ./cmd/loadgen
 go build -o bin/benchcheck ./cmd/benchcheck
 echo "== end-to-end: otelcol-sbi vs reference vs floor"
-./bin/benchrun -sbi "$SBI_BIN" -ref reference/dist/otelcol-reference -telemetrygen "bin/telemetrygen-$TELEMETRYGEN_VERSION" "$@"
+# benchrun (the load generator) runs on CPU 1; it pins each collector to CPU 0.
+taskset -c 1 ./bin/benchrun -collector-cpu 0 -sbi "$SBI_BIN" -ref reference/dist/otelcol-reference -telemetrygen "bin/telemetrygen-$TELEMETRYGEN_VERSION" "$@"
 echo "== micro-benchmarks (bench/micro)"
 if ls micro/*_test.go >/dev/null 2>&1 || find micro -name '*_test.go' | grep -q .; then
   (cd micro && go test -run '^$' -bench . -benchmem -count 1 ./...)

@@ -60,6 +60,11 @@ type options struct {
 	mdOut       string
 	tgen        string
 	tgenLogs    int
+	// collectorCPU, when >= 0, pins the collector under test to that CPU
+	// (taskset, GOMAXPROCS=1) while the load generator runs on the others:
+	// each collector is measured at the saturation of one core instead of
+	// sharing two with its client, so records/s compares the collectors.
+	collectorCPU int
 }
 
 func main() {
@@ -84,6 +89,7 @@ func main() {
 	flag.StringVar(&o.mdOut, "md", "../docs/benchmarks.md", "markdown file whose ## End-to-end section is rewritten")
 	flag.StringVar(&o.tgen, "telemetrygen", "bin/telemetrygen-v0.161.0", "telemetrygen v0.161.0 binary (empty: skip)")
 	flag.IntVar(&o.tgenLogs, "telemetrygen-logs", 5000, "logs telemetrygen sends")
+	flag.IntVar(&o.collectorCPU, "collector-cpu", 0, "pin the collector under test to this CPU with GOMAXPROCS=1 (-1: no pinning)")
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 
@@ -217,16 +223,23 @@ func must(err error) {
 }
 
 func machine() string {
-	model := "unknown CPU"
+	// runtime.NumCPU counts only the CPUs this process may run on, and
+	// run.sh pins benchrun to one: count the machine's from /proc/cpuinfo.
+	model, cpus := "unknown CPU", 0
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "model name") {
+			if strings.HasPrefix(l, "processor") {
+				cpus++
+			}
+			if strings.HasPrefix(l, "model name") && model == "unknown CPU" {
 				if _, v, ok := strings.Cut(l, ":"); ok {
 					model = strings.TrimSpace(v)
 				}
-				break
 			}
 		}
+	}
+	if cpus == 0 {
+		cpus = runtime.NumCPU()
 	}
 	load := ""
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
@@ -235,7 +248,7 @@ func machine() string {
 			load = fmt.Sprintf(", load average %s %s %s at start", f[0], f[1], f[2])
 		}
 	}
-	return fmt.Sprintf("%d cores (%s), %s, %s/%s%s", runtime.NumCPU(), model, runtime.Version(), runtime.GOOS, runtime.GOARCH, load)
+	return fmt.Sprintf("%d cores (%s), %s, %s/%s%s", cpus, model, runtime.Version(), runtime.GOOS, runtime.GOARCH, load)
 }
 
 type instance struct {
@@ -263,8 +276,14 @@ func start(o options, d Dist, tag string) (*instance, error) {
 	in := &instance{endpoint: fmt.Sprintf("127.0.0.1:%d", port), metricsPort: mport,
 		output: filepath.Join(abs, "out.jsonl"), outputs: filepath.Join(abs, "out*.jsonl")}
 	env := []string{"BENCH_ENDPOINT=" + in.endpoint, "BENCH_OUTPUT=" + in.output, "BENCH_METRICS_PORT=" + strconv.Itoa(mport)}
-	args := append([]string{"--config", d.Config}, d.Args...)
-	p, err := harness.Start(d.Key, d.Bin, args, env, filepath.Join(abs, "collector.log"))
+	bin, args := d.Bin, append([]string{"--config", d.Config}, d.Args...)
+	if o.collectorCPU >= 0 {
+		// taskset execs the collector: the PID, and so the CPU and RSS
+		// accounting, stay the collector's.
+		bin, args = "taskset", append([]string{"-c", strconv.Itoa(o.collectorCPU), d.Bin}, args...)
+		env = append(env, "GOMAXPROCS=1")
+	}
+	p, err := harness.Start(d.Key, bin, args, env, filepath.Join(abs, "collector.log"))
 	if err != nil {
 		return nil, err
 	}
@@ -343,6 +362,7 @@ type Summary struct {
 	Median       map[string]Measurement  `json:"headline_median"`
 	Telemetrygen *tgenResult             `json:"telemetrygen,omitempty"`
 	Checks       map[string]*outputCheck `json:"output_checks,omitempty"`
+	CollectorCPU *int                    `json:"collector_cpu,omitempty"` // pinned to this CPU, GOMAXPROCS=1
 }
 
 // outputCheck is what the checker found in one distribution's output after
@@ -387,6 +407,9 @@ func summarize(ms []Measurement, o options, dists []Dist, env string, tg *tgenRe
 	s := &Summary{Date: time.Now().UTC().Format(time.RFC3339), Machine: env, Concurrency: o.concurrency,
 		Duration: o.duration.String(), Headline: o.headline, Reps: o.reps, Dists: dists, Measurements: ms,
 		Median: map[string]Measurement{}, Telemetrygen: tg}
+	if o.collectorCPU >= 0 {
+		s.CollectorCPU = &o.collectorCPU
+	}
 	for _, d := range dists {
 		var h []Measurement
 		for _, m := range ms {

@@ -171,8 +171,15 @@ func markdown(s *Summary, o options) string {
 	w("  requests pre-encoded and cycled so that the generator's cost stays out of the measurement.\n")
 	w("- Records/s: records in requests answered 200, divided by the load's wall time. CPU s per million:\n")
 	w("  utime+stime of the collector process (`/proc/<pid>/stat`) over the load and the drain of its output,\n")
-	w("  per million accepted records. Cores busy: that CPU time over the load's wall time (the load generator\n")
-	w("  runs on the same 2 cores, so records/s is capped by both; CPU per record is the collector's own cost).\n")
+	if s.CollectorCPU != nil {
+		w("  per million accepted records. Cores busy: that CPU time over the load's wall time. Each collector\n")
+		w("  runs pinned to CPU %d with GOMAXPROCS=1 (`taskset`) and the load generator on the other CPU, so\n", *s.CollectorCPU)
+		w("  every collector is measured at the saturation of one core: records/s compares the collectors, not\n")
+		w("  how the two cores happen to be shared between a collector and its client.\n")
+	} else {
+		w("  per million accepted records. Cores busy: that CPU time over the load's wall time (the load generator\n")
+		w("  runs on the same 2 cores, so records/s is capped by both; CPU per record is the collector's own cost).\n")
+	}
 	w("  Peak RSS: `VmHWM` from `/proc/<pid>/status`.\n\n")
 	w("### Headline (batch of %d records per request, best of %d interleaved runs)\n\n", s.Headline, s.Reps)
 	w("Best: the highest records/s and the lowest CPU per record of the runs (contention from other jobs\n")
