@@ -26,7 +26,7 @@ func WriteInventory(w io.Writer, p *Policy, source string) error {
 	for _, k := range sortedKeys(p.resource) {
 		writeAttrRow(&b, "`"+k+"`", p.resource[k], p)
 	}
-	fmt.Fprintf(&b, "| `%s` | string | set by the collector to the policy version; inbound values are overwritten | (all) |\n", versionAttr)
+	fmt.Fprintf(&b, "| `%s` | string | set by the collector to the policy version; inbound values are overwritten | (all) |\n", VersionAttribute)
 
 	fmt.Fprintf(&b, "\n## Events\n")
 	names := make([]string, 0, len(p.events))

@@ -17,10 +17,9 @@ import (
 )
 
 // VersionAttribute is the resource attribute Apply stamps with the policy's
-// version. An inbound value is never trusted: Apply overwrites it.
+// version. An inbound value is never trusted: one that is not exactly this
+// policy's version is replaced.
 const VersionAttribute = "privacy.policy.version"
-
-const versionAttr = VersionAttribute
 
 type valueType uint8
 
@@ -110,9 +109,6 @@ func (p *Policy) dayKeys() *dayKeys {
 
 // Version is the policy's version, stamped on every resource Apply emits.
 func (p *Policy) Version() string { return p.version }
-
-// Granularity is the timestamp granularity records are truncated to.
-func (p *Policy) Granularity() time.Duration { return p.granularity }
 
 type outcome uint8
 
@@ -279,7 +275,7 @@ func (p *Policy) attrsConform(attrs pcommon.Map, lookup func(string) *attrRule, 
 // kept only with this policy's own version: any other value (a client's, or
 // another policy's) is dropped and the stamp written anew.
 func (p *Policy) resourceRule(k string) *attrRule {
-	if k == versionAttr {
+	if k == VersionAttribute {
 		return p.stamp
 	}
 	return p.resource[k]
@@ -331,8 +327,8 @@ func (p *Policy) Apply(ld plog.Logs) Stats {
 		res := rl.Resource()
 		res.SetDroppedAttributesCount(0)
 		p.filterAttrs(res.Attributes(), p.resourceRule, keys, &st)
-		if _, ok := res.Attributes().Get(versionAttr); !ok {
-			res.Attributes().PutStr(versionAttr, p.version)
+		if _, ok := res.Attributes().Get(VersionAttribute); !ok {
+			res.Attributes().PutStr(VersionAttribute, p.version)
 		}
 		return false
 	})
@@ -439,7 +435,7 @@ func (p *Policy) Check(res pcommon.Resource, scope pcommon.InstrumentationScope,
 
 func (p *Policy) checkResource(res pcommon.Resource, keys *dayKeys) Violation {
 	attrs := res.Attributes()
-	if v, ok := attrs.Get(versionAttr); !ok || v.Type() != pcommon.ValueTypeStr || v.Str() != p.version {
+	if v, ok := attrs.Get(VersionAttribute); !ok || v.Type() != pcommon.ValueTypeStr || v.Str() != p.version {
 		return ViolationPolicy
 	}
 	if res.DroppedAttributesCount() != 0 {

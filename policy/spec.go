@@ -132,7 +132,7 @@ func (c *compiler) compile(s *spec) *Policy {
 	}
 
 	p.resource = c.compileAttrs("resource.attributes", s.Resource.Attributes, "", p)
-	p.stamp = &attrRule{key: versionAttr, typ: typeString, enum: map[string]struct{}{s.Version: {}}}
+	p.stamp = &attrRule{key: VersionAttribute, typ: typeString, enum: map[string]struct{}{s.Version: {}}}
 	p.stamp.enumIndex = newIndex(p.stamp.enum)
 
 	if len(s.Events) == 0 {
@@ -182,8 +182,8 @@ func (c *compiler) compile(s *spec) *Policy {
 		}
 	}
 	p.eventIndex = newIndex(p.events)
-	if _, ok := p.resource[versionAttr]; ok {
-		c.fail(fmt.Sprintf("resource.attributes.%q", versionAttr), "is stamped by the collector and cannot be allowed from input")
+	if _, ok := p.resource[VersionAttribute]; ok {
+		c.fail(fmt.Sprintf("resource.attributes.%q", VersionAttribute), "is stamped by the collector and cannot be allowed from input")
 	}
 	return p
 }
