@@ -129,11 +129,14 @@ func TestPseudonyms(t *testing.T) {
 }
 
 func TestTimestampGranularity(t *testing.T) {
-	p := featurePolicy(t, time.Now()) // 1m
+	now := time.Date(2026, 11, 28, 10, 19, 0, 0, time.UTC)
+	p := featurePolicy(t, now) // 1m
 	ld := oneRecord("ui.interaction", nil)
 	lr, _ := firstRecord(ld)
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(time.Date(2026, 11, 28, 10, 17, 42, 5, time.UTC)))
+	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(now.Add(-time.Second)))
 	p.Apply(ld)
+	assert.Equal(t, time.Date(2026, 11, 28, 10, 18, 0, 0, time.UTC), lr.ObservedTimestamp().AsTime())
 	assert.Equal(t, time.Date(2026, 11, 28, 10, 17, 0, 0, time.UTC), lr.Timestamp().AsTime())
 }
 

@@ -47,8 +47,15 @@ func WriteInventory(w io.Writer, p *Policy, source string) error {
 	}
 
 	fmt.Fprintf(&b, "\n## Every record\n\n")
-	fmt.Fprintf(&b, "- Kept: `EventName`, `Timestamp` and `ObservedTimestamp` truncated to %s, `SeverityNumber` (1–24) and a standard `SeverityText` (TRACE … FATAL4).\n", p.granularity)
-	fmt.Fprintf(&b, "- Cleared: body, trace id, span id, flags, dropped-attribute counts, scope name, version and attributes, schema URLs.\n")
+	fields := make([]string, len(recordFields))
+	for i, f := range recordFields {
+		fields[i] = "`" + f.name + "`"
+	}
+	fmt.Fprintf(&b, "- Built from these fields only (every other field of the input, known or not, is absent from the output): %s.\n", strings.Join(fields, ", "))
+	fmt.Fprintf(&b, "- `observed_time`: the time of receipt, truncated to %s (a value more than %s ahead of or %s behind the collector's clock is replaced by the clock).\n", p.granularity, p.maxSkew, p.maxAge)
+	fmt.Fprintf(&b, "- `time`: the client's event time truncated to %s, kept only when it is at most %s after and %s before `observed_time`; otherwise replaced by `observed_time`.\n", p.granularity, p.maxSkew, p.maxAge)
+	fmt.Fprintf(&b, "- `severity_number`: 0–24; `severity_text`: empty or one of the spec's short names (TRACE … FATAL4).\n")
+	fmt.Fprintf(&b, "- Scopes are empty; resources hold only the attributes above and the stamp; no schema URLs.\n")
 	fmt.Fprintf(&b, "- Dropped whole: records without an event name and records of events not listed above.\n")
 	fmt.Fprintf(&b, "- URLs: mode `%s`, at most %d characters; see processor/minimizeprocessor/README.md for the rules.\n", p.url.mode, p.url.maxLen)
 	_, err := io.WriteString(w, b.String())
@@ -68,7 +75,9 @@ func constraintText(r *attrRule, p *Policy) string {
 		}
 		parts = append(parts, fmt.Sprintf("sanitized (%s mode, %s, no user info or fragment, IP hosts as {ip})", p.url.mode, q))
 	}
-	if r.namePattern != nil {
+	if len(r.names) > 0 {
+		parts = append(parts, "name one of "+strings.Join(sortedKeys(r.names), ", "))
+	} else if r.namePattern != nil {
 		parts = append(parts, fmt.Sprintf("name matches `%s`", r.nameSrc))
 	}
 	if len(r.enum) > 0 {

@@ -1,8 +1,15 @@
 // Package policy is the privacy policy of the Search by Image extension as
 // code: a policy file compiled once into an evaluator with two modes that
-// share every rule. Apply minimizes logs in place (the minimize processor);
-// Check and Guard verify that records are already minimized (the egress
-// exporter's guard). Everything the policy does not name is dropped.
+// share every rule. Apply minimizes logs (the minimize processor); Check and
+// Guard verify that records are already minimized (the egress exporter's
+// guard).
+//
+// Fail-closed by construction: Apply builds each output resource, scope and
+// record from what the policy names (the fields of record.go's table, the
+// named attributes, the stamp), never by removing what it recognizes from the
+// input; Check compares a record with the one Apply would build, field by
+// field and then by wire size, so a field nobody named (a future OTLP field
+// included) fails both modes.
 package policy
 
 import (
@@ -44,6 +51,8 @@ type attrRule struct {
 	patternSrc   string // as written in the policy, for docs
 	namePattern  matcher
 	nameSrc      string
+	names        map[string]struct{} // a prefix rule's closed vocabulary of names; nil: any matching name_pattern
+	nameIndex    index[struct{}]
 	maxLen       int
 	when         map[string]map[string]struct{}
 	pseudonymize bool
@@ -62,16 +71,27 @@ type eventRule struct {
 	conditional []*attrRule
 }
 
-func (e *eventRule) lookup(key string) *attrRule {
+// lookup finds the rule of an event attribute, or why there is none.
+func (e *eventRule) lookup(key string) (*attrRule, AttrReason) {
 	if r, ok := e.attrIndex.get(key); ok {
-		return r
+		return r, 0
 	}
 	for _, r := range e.prefixes {
-		if strings.HasPrefix(key, r.key) && r.namePattern.MatchString(key[len(r.key):]) {
-			return r
+		if !strings.HasPrefix(key, r.key) {
+			continue
 		}
+		name := key[len(r.key):]
+		if !r.namePattern.MatchString(name) {
+			continue
+		}
+		if !r.nameIndex.empty() {
+			if _, ok := r.nameIndex.get(name); !ok {
+				return nil, AttrVocabulary
+			}
+		}
+		return r, 0
 	}
-	return nil
+	return nil, AttrNotAllowed
 }
 
 // Policy is a compiled policy. It is immutable and safe for concurrent use.
@@ -79,10 +99,11 @@ type Policy struct {
 	version       string
 	clauses       map[string]string
 	granularity   time.Duration
+	maxAge        time.Duration // event times older than this before receipt are replaced
+	maxSkew       time.Duration // event times later than receipt by more than this are replaced
 	url           urlSanitizer
 	pseudonymizer *pseudonymizer
 	resource      map[string]*attrRule
-	stamp         *attrRule // privacy.policy.version: this policy's version only
 	events        map[string]*eventRule
 	eventIndex    index[*eventRule]
 	now           func() time.Time
@@ -168,7 +189,7 @@ func (p *Policy) eval(r *attrRule, v pcommon.Value, keys *dayKeys) (outcome, str
 	}
 	if !r.enumIndex.empty() {
 		if _, ok := r.enumIndex.get(s); !ok {
-			return drop, "", AttrConstraint, 0
+			return drop, "", AttrVocabulary, 0
 		}
 	}
 	if r.pattern != nil && !r.pattern.MatchString(s) {
@@ -183,102 +204,19 @@ func (p *Policy) eval(r *attrRule, v pcommon.Value, keys *dayKeys) (outcome, str
 	return keep, "", 0, 0
 }
 
-// conditionHolds reports whether every `when` attribute of r is present in
-// attrs with one of its listed string values.
-func conditionHolds(r *attrRule, attrs pcommon.Map) bool {
+// conditionHolds reports whether every `when` attribute of r is among the
+// record's kept attributes with one of its listed string values.
+func conditionHolds(r *attrRule, kept []canonAttr) bool {
 	for k, allowed := range r.when {
-		v, ok := attrs.Get(k)
-		if !ok || v.Type() != pcommon.ValueTypeStr {
+		a := findAttr(kept, k)
+		if a == nil || a.typ != pcommon.ValueTypeStr {
 			return false
 		}
-		if _, ok := allowed[v.Str()]; !ok {
+		if _, ok := allowed[a.str]; !ok {
 			return false
 		}
 	}
 	return true
-}
-
-// seenKeys tracks kept attribute keys to drop duplicates (OTLP allows repeated
-// keys on the wire; a second value is a second, unchecked channel).
-type seenKeys struct {
-	small [16]string
-	n     int
-	more  map[string]struct{}
-}
-
-func (s *seenKeys) add(k string) bool {
-	for i := 0; i < s.n; i++ {
-		if s.small[i] == k {
-			return false
-		}
-	}
-	if _, ok := s.more[k]; ok {
-		return false
-	}
-	if s.n < len(s.small) {
-		s.small[s.n] = k
-		s.n++
-		return true
-	}
-	if s.more == nil {
-		s.more = map[string]struct{}{}
-	}
-	s.more[k] = struct{}{}
-	return true
-}
-
-// filterAttrs applies rules to attrs in place (Apply mode).
-func (p *Policy) filterAttrs(attrs pcommon.Map, lookup func(string) *attrRule, keys *dayKeys, st *Stats) {
-	var seen seenKeys
-	attrs.RemoveIf(func(k string, v pcommon.Value) bool {
-		r := lookup(k)
-		if r == nil {
-			st.AttributesDropped[AttrNotAllowed]++
-			return true
-		}
-		o, repl, reason, kind := p.eval(r, v, keys)
-		switch o {
-		case drop:
-			st.AttributesDropped[reason]++
-			return true
-		case replace:
-			v.SetStr(repl)
-			st.ValuesSanitized[kind]++
-		}
-		if !seen.add(k) {
-			st.AttributesDropped[AttrDuplicate]++
-			return true
-		}
-		return false
-	})
-}
-
-// attrsConform is filterAttrs in Check mode.
-func (p *Policy) attrsConform(attrs pcommon.Map, lookup func(string) *attrRule, keys *dayKeys) bool {
-	var seen seenKeys
-	ok := true
-	attrs.Range(func(k string, v pcommon.Value) bool {
-		r := lookup(k)
-		if r == nil || !seen.add(k) {
-			ok = false
-			return false
-		}
-		if o, _, _, _ := p.eval(r, v, keys); o != keep {
-			ok = false
-		}
-		return ok
-	})
-	return ok
-}
-
-// resourceRule finds the rule of a resource attribute. The policy stamp is
-// kept only with this policy's own version: any other value (a client's, or
-// another policy's) is dropped and the stamp written anew.
-func (p *Policy) resourceRule(k string) *attrRule {
-	if k == VersionAttribute {
-		return p.stamp
-	}
-	return p.resource[k]
 }
 
 // event returns the rule of a record's event, or why there is none.
@@ -294,15 +232,21 @@ func (p *Policy) event(lr plog.LogRecord) (*eventRule, RecordReason) {
 	return ev, 0
 }
 
-// Apply minimizes ld in place: records of events the policy does not name are
-// removed, every kept record keeps only what its rules allow, and each
-// resource is reduced to its allowed attributes plus the policy stamp.
-// Resources and scopes left empty are removed.
+// Apply minimizes ld in place. Its new content is built: one resource per
+// input resource that keeps a record, holding only the allowed resource
+// attributes and the policy stamp; one empty scope; and each record of a named
+// event rebuilt from its named fields (record.go). Records of other events, and
+// every field, attribute, scope and schema URL nothing names, are gone.
 func (p *Policy) Apply(ld plog.Logs) Stats {
 	var st Stats
-	keys := p.dayKeys()
-	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
-		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
+	ps := p.newPass(&st)
+	rls := ld.ResourceLogs()
+	out := plog.NewResourceLogsSlice()
+	out.EnsureCapacity(rls.Len())
+	for _, rl := range rls.All() {
+		var osl plog.ScopeLogs
+		started := false
+		for _, sl := range rl.ScopeLogs().All() {
 			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
 				st.RecordsIn++
 				ev, reason := p.event(lr)
@@ -310,191 +254,67 @@ func (p *Policy) Apply(ld plog.Logs) Stats {
 					st.RecordsDropped[reason]++
 					return true
 				}
-				p.applyRecord(ev, lr, keys, &st)
+				ps.applyRecord(ev, lr)
 				return false
 			})
 			if sl.LogRecords().Len() == 0 {
-				return true
+				continue
 			}
-			sl.SetSchemaUrl("")
-			clearScope(sl.Scope())
-			return false
-		})
-		if rl.ScopeLogs().Len() == 0 {
-			return true
+			if !started {
+				orl := out.AppendEmpty()
+				ps.applyResource(rl.Resource(), orl.Resource())
+				osl = orl.ScopeLogs().AppendEmpty()
+				started = true
+			}
+			sl.LogRecords().MoveAndAppendTo(osl.LogRecords())
 		}
-		rl.SetSchemaUrl("")
-		res := rl.Resource()
-		res.SetDroppedAttributesCount(0)
-		p.filterAttrs(res.Attributes(), p.resourceRule, keys, &st)
-		if _, ok := res.Attributes().Get(VersionAttribute); !ok {
-			res.Attributes().PutStr(VersionAttribute, p.version)
-		}
-		return false
-	})
+	}
+	rls.RemoveIf(func(plog.ResourceLogs) bool { return true })
+	out.MoveAndAppendTo(rls)
 	return st
 }
 
-func clearScope(s pcommon.InstrumentationScope) {
-	if s.Name() != "" {
-		s.SetName("")
-	}
-	if s.Version() != "" {
-		s.SetVersion("")
-	}
-	if s.Attributes().Len() > 0 {
-		s.Attributes().Clear()
-	}
-	s.SetDroppedAttributesCount(0)
-}
-
-func (p *Policy) applyRecord(ev *eventRule, lr plog.LogRecord, keys *dayKeys, st *Stats) {
-	attrs := lr.Attributes()
-	p.filterAttrs(attrs, ev.lookup, keys, st)
-	for _, r := range ev.conditional {
-		if _, ok := attrs.Get(r.key); ok && !conditionHolds(r, attrs) {
-			attrs.Remove(r.key)
-			st.AttributesDropped[AttrCondition]++
-		}
-	}
-	// Each field is written only when it must change: on the kept path most
-	// records are already clean, and pdata setters are not free.
-	if lr.DroppedAttributesCount() != 0 {
-		lr.SetDroppedAttributesCount(0)
-	}
-	if lr.Body().Type() != pcommon.ValueTypeEmpty {
-		pcommon.NewValueEmpty().CopyTo(lr.Body())
-	}
-	if !lr.TraceID().IsEmpty() {
-		lr.SetTraceID(pcommon.NewTraceIDEmpty())
-	}
-	if !lr.SpanID().IsEmpty() {
-		lr.SetSpanID(pcommon.NewSpanIDEmpty())
-	}
-	if lr.Flags() != 0 {
-		lr.SetFlags(0)
-	}
-	if !standardSeverity(lr) {
-		lr.SetSeverityText("")
-		if n := lr.SeverityNumber(); n < plog.SeverityNumberUnspecified || n > plog.SeverityNumberFatal4 {
-			lr.SetSeverityNumber(plog.SeverityNumberUnspecified)
-		}
-	}
-	if ts := lr.Timestamp(); p.truncate(ts) != ts {
-		lr.SetTimestamp(p.truncate(ts))
-	}
-	if ts := lr.ObservedTimestamp(); p.truncate(ts) != ts {
-		lr.SetObservedTimestamp(p.truncate(ts))
-	}
-}
-
-func (p *Policy) truncate(ts pcommon.Timestamp) pcommon.Timestamp {
-	g := uint64(p.granularity)
-	return pcommon.Timestamp(uint64(ts) / g * g)
-}
-
-// standardSeverity: the severity number is in the spec's range and the text is
-// empty or one of the spec's short names (TRACE … FATAL4). Anything else could
-// carry data.
-func standardSeverity(lr plog.LogRecord) bool {
-	n := lr.SeverityNumber()
-	if n < plog.SeverityNumberUnspecified || n > plog.SeverityNumberFatal4 {
-		return false
-	}
-	t := lr.SeverityText()
-	if t == "" {
-		return true
-	}
-	_, ok := severityTexts[t]
-	return ok
-}
-
-var severityTexts = func() map[string]struct{} {
-	m := map[string]struct{}{}
-	for _, base := range []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"} {
-		m[base] = struct{}{}
-		for _, n := range []string{"2", "3", "4"} {
-			m[base+n] = struct{}{}
-		}
-	}
-	return m
-}()
-
 // Check reports the first way a record does not conform to the policy, or
-// None. It evaluates the same rules as Apply without changing anything.
+// None. It builds the canonical form of each part the way Apply does and
+// compares, without changing anything that conforms. res, scope and lr must be
+// mutable (their wire size is measured in place).
 func (p *Policy) Check(res pcommon.Resource, scope pcommon.InstrumentationScope, lr plog.LogRecord) Violation {
-	keys := p.dayKeys()
-	if v := p.checkResource(res, keys); v != None {
+	ps := p.newPass(nil)
+	if v := ps.checkResource(res); v != None {
 		return v
 	}
-	if !scopeClear(scope) {
+	if !ps.scopeEmpty(scope) {
 		return ViolationScope
 	}
-	return p.checkRecord(lr, keys)
-}
-
-func (p *Policy) checkResource(res pcommon.Resource, keys *dayKeys) Violation {
-	attrs := res.Attributes()
-	if v, ok := attrs.Get(VersionAttribute); !ok || v.Type() != pcommon.ValueTypeStr || v.Str() != p.version {
-		return ViolationPolicy
-	}
-	if res.DroppedAttributesCount() != 0 {
-		return ViolationResource
-	}
-	if !p.attrsConform(attrs, p.resourceRule, keys) {
-		return ViolationResource
-	}
-	return None
-}
-
-func scopeClear(s pcommon.InstrumentationScope) bool {
-	return s.Name() == "" && s.Version() == "" && s.Attributes().Len() == 0 && s.DroppedAttributesCount() == 0
-}
-
-func (p *Policy) checkRecord(lr plog.LogRecord, keys *dayKeys) Violation {
-	ev, _ := p.event(lr)
-	switch {
-	case ev == nil:
-		return ViolationEvent
-	case lr.Body().Type() != pcommon.ValueTypeEmpty:
-		return ViolationBody
-	case !lr.TraceID().IsEmpty() || !lr.SpanID().IsEmpty() || lr.Flags() != 0:
-		return ViolationTraceContext
-	case !standardSeverity(lr):
-		return ViolationSeverity
-	case p.truncate(lr.Timestamp()) != lr.Timestamp() || p.truncate(lr.ObservedTimestamp()) != lr.ObservedTimestamp():
-		return ViolationTimestamp
-	case lr.DroppedAttributesCount() != 0 || !p.attrsConform(lr.Attributes(), ev.lookup, keys):
-		return ViolationAttribute
-	}
-	for _, r := range ev.conditional {
-		if _, ok := lr.Attributes().Get(r.key); ok && !conditionHolds(r, lr.Attributes()) {
-			return ViolationAttribute
-		}
-	}
-	return None
+	return ps.checkRecord(lr)
 }
 
 // Guard removes from ld, in place, every record that does not conform, and
-// prunes emptied scopes and resources. It is the exporter's last line of
-// defense against a pipeline that skipped or misconfigured minimize.
+// rebuilds the rest into fresh resources and scopes (so no wrapper field
+// passes either). It is the exporter's last line of defense against a
+// pipeline that skipped or misconfigured minimize.
 func (p *Policy) Guard(ld plog.Logs) GuardStats {
 	var gs GuardStats
-	keys := p.dayKeys()
-	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
-		resV := p.checkResource(rl.Resource(), keys)
+	ps := p.newPass(nil)
+	rls := ld.ResourceLogs()
+	out := plog.NewResourceLogsSlice()
+	out.EnsureCapacity(rls.Len())
+	for _, rl := range rls.All() {
+		resV := ps.checkResource(rl.Resource())
 		if resV == None && rl.SchemaUrl() != "" {
 			resV = ViolationResource
 		}
-		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
+		var osl plog.ScopeLogs
+		started := false
+		for _, sl := range rl.ScopeLogs().All() {
 			scopeV := resV
-			if scopeV == None && (!scopeClear(sl.Scope()) || sl.SchemaUrl() != "") {
+			if scopeV == None && (sl.SchemaUrl() != "" || !ps.scopeEmpty(sl.Scope())) {
 				scopeV = ViolationScope
 			}
 			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
 				v := scopeV
 				if v == None {
-					v = p.checkRecord(lr, keys)
+					v = ps.checkRecord(lr)
 				}
 				if v != None {
 					gs.Dropped[v]++
@@ -503,9 +323,19 @@ func (p *Policy) Guard(ld plog.Logs) GuardStats {
 				gs.Passed++
 				return false
 			})
-			return sl.LogRecords().Len() == 0
-		})
-		return rl.ScopeLogs().Len() == 0
-	})
+			if sl.LogRecords().Len() == 0 {
+				continue
+			}
+			if !started {
+				orl := out.AppendEmpty()
+				rl.Resource().MoveTo(orl.Resource()) // verified equal to the canonical resource
+				osl = orl.ScopeLogs().AppendEmpty()
+				started = true
+			}
+			sl.LogRecords().MoveAndAppendTo(osl.LogRecords())
+		}
+	}
+	rls.RemoveIf(func(plog.ResourceLogs) bool { return true })
+	out.MoveAndAppendTo(rls)
 	return gs
 }

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -8,7 +9,21 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sbi-telemetry/otelcol-sbi/config"
 )
+
+// testNow is the clock of testSeed: shortly after oneRecord's times.
+var testNow = time.Unix(1764324005, 0)
+
+// testSeed is the seed policy on a fixed clock (event times are bounded
+// relative to the time of receipt).
+func testSeed(t testing.TB) *Policy {
+	t.Helper()
+	p, err := parse(config.SeedPolicy, "seed", os.Getenv, func() time.Time { return testNow })
+	require.NoError(t, err)
+	return p
+}
 
 // oneRecord builds logs with one record of the event, attributes set by fill.
 func oneRecord(event string, fill func(pcommon.Map)) plog.Logs {
@@ -18,6 +33,7 @@ func oneRecord(event string, fill func(pcommon.Map)) plog.Logs {
 	lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
 	lr.SetEventName(event)
 	lr.SetTimestamp(pcommon.Timestamp(1764324000 * time.Second))
+	lr.SetObservedTimestamp(pcommon.Timestamp(1764324001 * time.Second))
 	if fill != nil {
 		fill(lr.Attributes())
 	}
@@ -44,13 +60,15 @@ func TestAttributeRules(t *testing.T) {
 		reason AttrReason
 	}{
 		{"surface in enum", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.surface", "popup") }, "ui.surface", "popup", 0},
-		{"surface not in enum", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.surface", "sidebar") }, "ui.surface", nil, AttrConstraint},
+		{"surface not in enum", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.surface", "sidebar") }, "ui.surface", nil, AttrVocabulary},
 		{"surface wrong type", "ui.interaction", func(m pcommon.Map) { m.PutInt("ui.surface", 1) }, "ui.surface", nil, AttrWrongType},
-		{"control matches pattern", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "search_button") }, "ui.control", "search_button", 0},
-		{"control with dots and dashes", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "menu.item-2") }, "ui.control", "menu.item-2", 0},
-		{"control uppercase", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "SearchButton") }, "ui.control", nil, AttrConstraint},
-		{"control too long", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "a"+string(make([]byte, 64))) }, "ui.control", nil, AttrConstraint},
-		{"control phone number detected", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "call_4155550123") }, "ui.control", nil, AttrDetected},
+		{"control in vocabulary", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "search_button") }, "ui.control", "search_button", 0},
+		{"control 1688", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "context_search_1688") }, "ui.control", "context_search_1688", 0},
+		{"control name-shaped but unknown", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "menu.item-2") }, "ui.control", nil, AttrVocabulary},
+		{"control carrying a host", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "mail.example.com") }, "ui.control", nil, AttrVocabulary},
+		{"control carrying search words", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "search_red_shoes") }, "ui.control", nil, AttrVocabulary},
+		{"control uppercase", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "Search_Button") }, "ui.control", nil, AttrVocabulary},
+		{"control phone number", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.control", "call_4155550123") }, "ui.control", nil, AttrVocabulary},
 		{"control as map", "ui.interaction", func(m pcommon.Map) { m.PutEmptyMap("ui.control").PutStr("a", "b") }, "ui.control", nil, AttrWrongType},
 		{"action in enum", "ui.interaction", func(m pcommon.Map) { m.PutStr("ui.action", "toggle") }, "ui.action", "toggle", 0},
 		{"action as slice", "ui.interaction", func(m pcommon.Map) { m.PutEmptySlice("ui.action").AppendEmpty().SetStr("click") }, "ui.action", nil, AttrWrongType},
@@ -58,14 +76,16 @@ func TestAttributeRules(t *testing.T) {
 		{"inbound privacy attribute", "ui.interaction", func(m pcommon.Map) { m.PutStr("privacy.policy.version", "forged") }, "privacy.policy.version", nil, AttrNotAllowed},
 		{"url on ui event", "ui.interaction", func(m pcommon.Map) { m.PutStr("url.full", "https://example.com/") }, "url.full", nil, AttrNotAllowed},
 		{"setting bool", "settings.state", func(m pcommon.Map) { m.PutBool("setting.auto_search", true) }, "setting.auto_search", true, 0},
-		{"setting false", "settings.state", func(m pcommon.Map) { m.PutBool("setting.show_button", false) }, "setting.show_button", false, 0},
+		{"setting false", "settings.state", func(m pcommon.Map) { m.PutBool("setting.dark_mode", false) }, "setting.dark_mode", false, 0},
+		{"setting not in vocabulary", "settings.state", func(m pcommon.Map) { m.PutBool("setting.show_button", false) }, "setting.show_button", nil, AttrVocabulary},
+		{"setting name carrying a host", "settings.state", func(m pcommon.Map) { m.PutBool("setting.mail_example_com", true) }, "setting.mail_example_com", nil, AttrVocabulary},
 		{"setting as string", "settings.state", func(m pcommon.Map) { m.PutStr("setting.auto_search", "true") }, "setting.auto_search", nil, AttrWrongType},
 		{"setting as int", "settings.state", func(m pcommon.Map) { m.PutInt("setting.auto_search", 1) }, "setting.auto_search", nil, AttrWrongType},
 		{"setting bad name", "settings.state", func(m pcommon.Map) { m.PutBool("setting.Auto-Search", true) }, "setting.Auto-Search", nil, AttrNotAllowed},
 		{"setting empty name", "settings.state", func(m pcommon.Map) { m.PutBool("setting.", true) }, "setting.", nil, AttrNotAllowed},
 		{"setting prefix only on settings event", "ui.interaction", func(m pcommon.Map) { m.PutBool("setting.auto_search", true) }, "setting.auto_search", nil, AttrNotAllowed},
 		{"trigger in enum", "search.started", func(m pcommon.Map) { m.PutStr("search.trigger", "context_menu") }, "search.trigger", "context_menu", 0},
-		{"trigger not user action", "search.started", func(m pcommon.Map) { m.PutStr("search.trigger", "auto") }, "search.trigger", nil, AttrConstraint},
+		{"trigger not user action", "search.started", func(m pcommon.Map) { m.PutStr("search.trigger", "auto") }, "search.trigger", nil, AttrVocabulary},
 		{"marketplace 1688", "search.started", func(m pcommon.Map) { m.PutStr("search.marketplace", "1688") }, "search.marketplace", "1688", 0},
 		{"marketplace as int", "search.started", func(m pcommon.Map) { m.PutInt("search.marketplace", 1688) }, "search.marketplace", nil, AttrWrongType},
 		{"url sanitized with user trigger", "search.started", func(m pcommon.Map) {
@@ -87,7 +107,7 @@ func TestAttributeRules(t *testing.T) {
 		}, "url.full", nil, AttrWrongType},
 		{"other url attribute", "search.started", func(m pcommon.Map) { m.PutStr("url.path", "/item/1") }, "url.path", nil, AttrNotAllowed},
 	}
-	p := Seed()
+	p := testSeed(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ld := oneRecord(tc.event, tc.fill)
@@ -108,7 +128,7 @@ func TestAttributeRules(t *testing.T) {
 }
 
 func TestRecordRules(t *testing.T) {
-	p := Seed()
+	p := testSeed(t)
 	cases := []struct {
 		name   string
 		event  string
@@ -168,10 +188,14 @@ func TestApplyClearsEverythingElse(t *testing.T) {
 	lr.SetDroppedAttributesCount(7)
 	lr.Attributes().PutStr("ui.action", "click")
 
-	p := Seed()
+	p := testSeed(t)
 	p.Apply(ld)
 
 	require.Equal(t, 1, ld.LogRecordCount())
+	rl = ld.ResourceLogs().At(0)
+	res = rl.Resource()
+	sl = rl.ScopeLogs().At(0)
+	lr = sl.LogRecords().At(0)
 	assert.Empty(t, rl.SchemaUrl())
 	assert.Equal(t, map[string]any{
 		"service.name":           "sbi-extension",
@@ -207,9 +231,10 @@ func TestSeverity(t *testing.T) {
 		{"", plog.SeverityNumberError, "", plog.SeverityNumberError},
 		{"info", plog.SeverityNumberInfo, "", plog.SeverityNumberInfo},
 		{"user=bob", plog.SeverityNumberDebug, "", plog.SeverityNumberDebug},
-		{"INFO", plog.SeverityNumber(99), "", plog.SeverityNumberUnspecified},
+		{"INFO", plog.SeverityNumber(99), "INFO", plog.SeverityNumberUnspecified},
+		{"", plog.SeverityNumber(-3), "", plog.SeverityNumberUnspecified},
 	}
-	p := Seed()
+	p := testSeed(t)
 	for _, tc := range cases {
 		ld := oneRecord("ui.interaction", nil)
 		lr, _ := firstRecord(ld)
@@ -234,22 +259,24 @@ func TestDuplicateKeysKeepFirst(t *testing.T) {
 	lr, _ := firstRecord(ld)
 	require.Equal(t, 4, lr.Attributes().Len(), "the decoder keeps duplicates")
 	rl := ld.ResourceLogs().At(0)
-	assert.Equal(t, ViolationPolicy, Seed().Check(rl.Resource(), rl.ScopeLogs().At(0).Scope(), lr))
+	assert.Equal(t, ViolationPolicy, testSeed(t).Check(rl.Resource(), rl.ScopeLogs().At(0).Scope(), lr))
 
-	st := Seed().Apply(ld)
+	st := testSeed(t).Apply(ld)
 	assert.Equal(t, 1, st.AttributesDropped[AttrDuplicate])
-	assert.Equal(t, 1, st.AttributesDropped[AttrConstraint])
+	assert.Equal(t, 1, st.AttributesDropped[AttrVocabulary])
+	lr, _ = firstRecord(ld)
+	rl = ld.ResourceLogs().At(0)
 	var got [][2]string
 	lr.Attributes().Range(func(k string, v pcommon.Value) bool {
 		got = append(got, [2]string{k, v.Str()})
 		return true
 	})
 	assert.Equal(t, [][2]string{{"ui.action", "click"}, {"ui.surface", "popup"}}, got)
-	assert.Equal(t, None, Seed().Check(rl.Resource(), rl.ScopeLogs().At(0).Scope(), lr))
+	assert.Equal(t, None, testSeed(t).Check(rl.Resource(), rl.ScopeLogs().At(0).Scope(), lr))
 }
 
 func TestCheckReportsViolations(t *testing.T) {
-	p := Seed()
+	p := testSeed(t)
 	clean := func() plog.Logs {
 		ld := oneRecord("ui.interaction", func(m pcommon.Map) { m.PutStr("ui.action", "click") })
 		p.Apply(ld)
@@ -272,8 +299,28 @@ func TestCheckReportsViolations(t *testing.T) {
 		}, ViolationResource},
 		{"scope name", func(_ plog.ResourceLogs, sl plog.ScopeLogs, _ plog.LogRecord) { sl.Scope().SetName("x") }, ViolationScope},
 		{"unknown event", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.SetEventName("x") }, ViolationEvent},
-		{"body", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.Body().SetStr("x") }, ViolationBody},
-		{"trace id", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.SetTraceID(pcommon.TraceID{1}) }, ViolationTraceContext},
+		{"body", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.Body().SetStr("x") }, ViolationUnnamedField},
+		{"trace id", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.SetTraceID(pcommon.TraceID{1}) }, ViolationUnnamedField},
+		{"flags", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.SetFlags(1) }, ViolationUnnamedField},
+		{"dropped attributes count", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.SetDroppedAttributesCount(2) }, ViolationUnnamedField},
+		{"resource dropped attributes count", func(rl plog.ResourceLogs, _ plog.ScopeLogs, _ plog.LogRecord) {
+			rl.Resource().SetDroppedAttributesCount(1)
+		}, ViolationUnnamedField},
+		{"stamp not last", func(rl plog.ResourceLogs, _ plog.ScopeLogs, _ plog.LogRecord) {
+			a := rl.Resource().Attributes()
+			a.Remove("service.name")
+			a.PutStr("service.name", "sbi-extension")
+		}, ViolationResource},
+		{"scope attribute", func(_ plog.ResourceLogs, sl plog.ScopeLogs, _ plog.LogRecord) { sl.Scope().Attributes().PutStr("k", "v") }, ViolationScope},
+		{"event time in the future", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) {
+			lr.SetTimestamp(lr.ObservedTimestamp() + pcommon.Timestamp(time.Hour))
+		}, ViolationTimestamp},
+		{"event time too old", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) {
+			lr.SetTimestamp(lr.ObservedTimestamp() - pcommon.Timestamp(30*24*time.Hour))
+		}, ViolationTimestamp},
+		{"observed time not the time of receipt", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) {
+			lr.SetObservedTimestamp(pcommon.Timestamp(1 * time.Second))
+		}, ViolationTimestamp},
 		{"severity text", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.SetSeverityText("x") }, ViolationSeverity},
 		{"timestamp precision", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.SetTimestamp(lr.Timestamp() + 1) }, ViolationTimestamp},
 		{"unknown attribute", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) { lr.Attributes().PutStr("x", "y") }, ViolationAttribute},
@@ -302,7 +349,7 @@ func TestCheckReportsViolations(t *testing.T) {
 }
 
 func TestCheckURLRequiresSanitizedForm(t *testing.T) {
-	p := Seed()
+	p := testSeed(t)
 	ld := oneRecord("search.started", func(m pcommon.Map) {
 		m.PutStr("search.trigger", "page_button")
 		m.PutStr("url.full", "https://example.com/item/1234567")

@@ -22,7 +22,8 @@ type AttrReason uint8
 const (
 	AttrNotAllowed AttrReason = iota // the policy does not name it
 	AttrWrongType                    // present with another type than the rule's (never converted)
-	AttrConstraint                   // enum, pattern or max_length not met
+	AttrConstraint                   // pattern or max_length not met
+	AttrVocabulary                   // a value (enum) or a prefixed name outside the policy's closed vocabulary
 	AttrInvalidURL                   // url that is not http(s), too long or unparseable
 	AttrCondition                    // its `when` condition does not hold
 	AttrDetected                     // a scanner found personal data or a secret
@@ -31,7 +32,7 @@ const (
 )
 
 func (r AttrReason) String() string {
-	return [...]string{"not_allowed", "wrong_type", "constraint", "invalid_url", "condition", "detected", "duplicate"}[r]
+	return [...]string{"not_allowed", "wrong_type", "constraint", "vocabulary", "invalid_url", "condition", "detected", "duplicate"}[r]
 }
 
 // SanitizeKind counts values Apply rewrote rather than dropped.
@@ -41,11 +42,12 @@ const (
 	SanitizedURL SanitizeKind = iota
 	SanitizedPseudonym
 	SanitizedMask
+	SanitizedTime // an event or observed time outside the policy's bounds, replaced by the time of receipt
 	NumSanitizeKinds
 )
 
 func (k SanitizeKind) String() string {
-	return [...]string{"url", "pseudonym", "mask"}[k]
+	return [...]string{"url", "pseudonym", "mask", "time"}[k]
 }
 
 // Stats counts what one Apply call did.
@@ -66,15 +68,14 @@ const (
 	ViolationScope                  // scope name, version, attributes or schema URL set
 	ViolationEvent                  // missing or unknown event name
 	ViolationAttribute              // an attribute not allowed, or a value not in its minimized form
-	ViolationBody                   // a body is set
-	ViolationTraceContext           // trace id, span id or flags set
 	ViolationSeverity               // non-standard severity text or number
-	ViolationTimestamp              // timestamp finer than the policy's granularity
+	ViolationTimestamp              // timestamp finer than the policy's granularity or outside its bounds
+	ViolationUnnamedField           // a field the policy does not name (its wire size gives it away)
 	NumViolations
 )
 
 func (v Violation) String() string {
-	return [...]string{"none", "policy_version", "resource", "scope", "event", "attribute", "body", "trace_context", "severity", "timestamp"}[v]
+	return [...]string{"none", "policy_version", "resource", "scope", "event", "attribute", "severity", "timestamp", "unnamed_field"}[v]
 }
 
 // GuardStats counts what one Guard call kept and dropped.

@@ -18,6 +18,8 @@ type spec struct {
 	Version              string               `yaml:"version"`
 	Clauses              map[string]string    `yaml:"clauses"`
 	TimestampGranularity string               `yaml:"timestamp_granularity"`
+	MaxEventAge          string               `yaml:"max_event_age"`
+	MaxClockSkew         string               `yaml:"max_clock_skew"`
 	URL                  urlSpec              `yaml:"url"`
 	Pseudonymization     pseudonymSpec        `yaml:"pseudonymization"`
 	Resource             resourceSpec         `yaml:"resource"`
@@ -52,6 +54,7 @@ type attrSpec struct {
 	Pattern      string              `yaml:"pattern"`
 	MaxLength    int                 `yaml:"max_length"`
 	NamePattern  string              `yaml:"name_pattern"`
+	Names        []string            `yaml:"names"`
 	When         map[string][]string `yaml:"when"`
 	Pseudonymize bool                `yaml:"pseudonymize"`
 	Scan         *scanSpec           `yaml:"scan"`
@@ -121,6 +124,9 @@ func (c *compiler) compile(s *spec) *Policy {
 		}
 	}
 
+	p.maxAge = c.duration("max_event_age", s.MaxEventAge, defaultMaxEventAge, time.Minute, 90*24*time.Hour)
+	p.maxSkew = c.duration("max_clock_skew", s.MaxClockSkew, defaultMaxClockSkew, 0, time.Hour)
+
 	p.url = c.compileURL(&s.URL)
 
 	if s.Pseudonymization.KeyEnv != "" {
@@ -132,8 +138,6 @@ func (c *compiler) compile(s *spec) *Policy {
 	}
 
 	p.resource = c.compileAttrs("resource.attributes", s.Resource.Attributes, "", p)
-	p.stamp = &attrRule{key: VersionAttribute, typ: typeString, enum: map[string]struct{}{s.Version: {}}}
-	p.stamp.enumIndex = newIndex(p.stamp.enum)
 
 	if len(s.Events) == 0 {
 		c.fail("events", "at least one event is required")
@@ -158,9 +162,20 @@ func (c *compiler) compile(s *spec) *Policy {
 				continue
 			}
 			ar := c.compileAttr(prule, prefix, as, es.Clause, p)
-			if ar != nil {
-				ev.prefixes = append(ev.prefixes, ar)
+			if ar == nil {
+				continue
 			}
+			if len(as.Names) > 0 {
+				ar.names = make(map[string]struct{}, len(as.Names))
+				for i, n := range as.Names {
+					if !ar.namePattern.MatchString(n) {
+						c.fail(fmt.Sprintf("%s.names[%d]", prule, i), "%q does not match name_pattern", n)
+					}
+					ar.names[n] = struct{}{}
+				}
+				ar.nameIndex = newIndex(ar.names)
+			}
+			ev.prefixes = append(ev.prefixes, ar)
 		}
 		for _, ar := range ev.attrs {
 			for k := range ar.when {
@@ -186,6 +201,30 @@ func (c *compiler) compile(s *spec) *Policy {
 		c.fail(fmt.Sprintf("resource.attributes.%q", VersionAttribute), "is stamped by the collector and cannot be allowed from input")
 	}
 	return p
+}
+
+// Defaults for the event-time bounds: an offline client may hold events for
+// days (its queue survives browser restarts); a clock minutes ahead is common.
+const (
+	defaultMaxEventAge  = 72 * time.Hour
+	defaultMaxClockSkew = 5 * time.Minute
+)
+
+// duration parses an optional duration key within [lo, hi].
+func (c *compiler) duration(rule, v string, def, lo, hi time.Duration) time.Duration {
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil:
+		c.fail(rule, "%v", err)
+	case d < lo || d > hi:
+		c.fail(rule, "must be between %s and %s, got %s", lo, hi, d)
+	default:
+		return d
+	}
+	return def
 }
 
 func (c *compiler) clause(rule, name string, p *Policy) bool {
@@ -267,6 +306,10 @@ func (c *compiler) compileAttr(rule, key string, s attrSpec, clause string, p *P
 		return nil
 	default:
 		c.fail(rule+".type", "unknown type %q (want string, bool, int, double or url)", s.Type)
+		return nil
+	}
+	if len(s.Names) > 0 && s.NamePattern == "" {
+		c.fail(rule+".names", "applies to attribute_prefixes only (a closed set of names after the prefix)")
 		return nil
 	}
 	stringish := ar.typ == typeString || ar.typ == typeURL

@@ -1,0 +1,493 @@
+package policy
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// A pass is one Apply, Check or Guard call: the clock and pseudonym keys it
+// reads once, the stats it counts into (nil in Check mode) and its scratch.
+type pass struct {
+	p     *Policy
+	now   pcommon.Timestamp
+	keys  *dayKeys
+	st    *Stats
+	canon canonRecord
+
+	// Scratch wrappers a resource or scope is moved into to measure its wire
+	// size (pdata sizes only whole messages of these kinds).
+	sizeRL plog.ResourceLogs
+	sizeSL plog.ScopeLogs
+}
+
+func (p *Policy) newPass(st *Stats) *pass {
+	return &pass{p: p, now: pcommon.NewTimestampFromTime(p.now()), keys: p.dayKeys(), st: st}
+}
+
+// canonRecord holds the canonical (minimized) value of every field the
+// policy names, computed from an input record: what Apply writes into the
+// record it builds and what Check compares against.
+type canonRecord struct {
+	event    string
+	time     pcommon.Timestamp
+	observed pcommon.Timestamp
+	sevNum   plog.SeverityNumber
+	sevText  string
+	attrs    []canonAttr
+}
+
+// canonAttr is a kept attribute, its value copied out of the input so the
+// input record can be reset before the attribute is written back.
+type canonAttr struct {
+	key  string
+	typ  pcommon.ValueType
+	str  string
+	num  int64 // int, or bool as 0/1
+	dbl  float64
+	rule *attrRule
+}
+
+func findAttr(attrs []canonAttr, key string) *canonAttr {
+	for i := range attrs {
+		if attrs[i].key == key {
+			return &attrs[i]
+		}
+	}
+	return nil
+}
+
+// A recordField is one LogRecord field the policy names. This table is the
+// only place a record's fields are listed: canon computes the field's
+// minimized value from the input, write puts it into the record being built,
+// equal compares an input record with it, size is its protobuf wire size.
+// Apply writes these fields into an empty record and nothing else; Check
+// requires each to be equal and the record's wire size to be exactly the sum,
+// so any field missing from this table cannot pass.
+type recordField struct {
+	name      string
+	violation Violation
+	canon     func(ps *pass, ev *eventRule, lr plog.LogRecord, c *canonRecord)
+	write     func(c *canonRecord, lr plog.LogRecord)
+	equal     func(c *canonRecord, lr plog.LogRecord) bool
+	size      func(c *canonRecord) int
+}
+
+var recordFields = [...]recordField{
+	{
+		name: "event_name", violation: ViolationEvent,
+		canon: func(_ *pass, ev *eventRule, _ plog.LogRecord, c *canonRecord) { c.event = ev.name },
+		write: func(c *canonRecord, lr plog.LogRecord) { lr.SetEventName(c.event) },
+		equal: func(c *canonRecord, lr plog.LogRecord) bool { return lr.EventName() == c.event },
+		size:  func(c *canonRecord) int { return sizeString(c.event) },
+	},
+	{
+		// The time of receipt (the receiver sets it); one outside the policy's
+		// bounds around this pass's clock is replaced by the clock.
+		name: "observed_time", violation: ViolationTimestamp,
+		canon: func(ps *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) {
+			o := lr.ObservedTimestamp()
+			if !ps.p.inBounds(o, ps.now) {
+				o = ps.now
+				ps.count(SanitizedTime)
+			}
+			c.observed = ps.p.truncate(o)
+		},
+		write: func(c *canonRecord, lr plog.LogRecord) { lr.SetObservedTimestamp(c.observed) },
+		equal: func(c *canonRecord, lr plog.LogRecord) bool { return lr.ObservedTimestamp() == c.observed },
+		size:  func(c *canonRecord) int { return sizeFixed64(uint64(c.observed)) },
+	},
+	{
+		// The client's clock: kept (truncated) only within the bounds around
+		// the time of receipt, so it can carry no value a client picks freely.
+		// Runs after observed_time, whose canonical value it is bounded by.
+		name: "time", violation: ViolationTimestamp,
+		canon: func(ps *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) {
+			t := ps.p.truncate(lr.Timestamp())
+			if t != 0 && !ps.p.inBounds(t, c.observed) {
+				t = c.observed
+				ps.count(SanitizedTime)
+			}
+			c.time = t
+		},
+		write: func(c *canonRecord, lr plog.LogRecord) { lr.SetTimestamp(c.time) },
+		equal: func(c *canonRecord, lr plog.LogRecord) bool { return lr.Timestamp() == c.time },
+		size:  func(c *canonRecord) int { return sizeFixed64(uint64(c.time)) },
+	},
+	{
+		name: "severity_number", violation: ViolationSeverity,
+		canon: func(_ *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) {
+			c.sevNum = lr.SeverityNumber()
+			if c.sevNum < plog.SeverityNumberUnspecified || c.sevNum > plog.SeverityNumberFatal4 {
+				c.sevNum = plog.SeverityNumberUnspecified
+			}
+		},
+		write: func(c *canonRecord, lr plog.LogRecord) { lr.SetSeverityNumber(c.sevNum) },
+		equal: func(c *canonRecord, lr plog.LogRecord) bool { return lr.SeverityNumber() == c.sevNum },
+		size: func(c *canonRecord) int {
+			if c.sevNum == 0 {
+				return 0
+			}
+			return 1 + protowire.SizeVarint(uint64(c.sevNum))
+		},
+	},
+	{
+		// Only the spec's short names (TRACE … FATAL4): free text could carry anything.
+		name: "severity_text", violation: ViolationSeverity,
+		canon: func(_ *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) {
+			c.sevText = ""
+			if _, ok := severityTexts[lr.SeverityText()]; ok {
+				c.sevText = lr.SeverityText()
+			}
+		},
+		write: func(c *canonRecord, lr plog.LogRecord) { lr.SetSeverityText(c.sevText) },
+		equal: func(c *canonRecord, lr plog.LogRecord) bool { return lr.SeverityText() == c.sevText },
+		size:  func(c *canonRecord) int { return sizeString(c.sevText) },
+	},
+	{
+		name: "attributes", violation: ViolationAttribute,
+		canon: func(ps *pass, ev *eventRule, lr plog.LogRecord, c *canonRecord) {
+			c.attrs = ps.canonAttrs(c.attrs[:0], lr.Attributes(), ev.lookup)
+			c.attrs = ps.applyConditions(ev, c.attrs)
+		},
+		write: func(c *canonRecord, lr plog.LogRecord) { writeAttrs(c.attrs, lr.Attributes()) },
+		equal: func(c *canonRecord, lr plog.LogRecord) bool { return attrsEqual(c.attrs, lr.Attributes()) },
+		size:  func(c *canonRecord) int { return sizeAttrs(c.attrs) },
+	},
+}
+
+// sizer measures wire sizes; it holds no state.
+var sizer = &plog.ProtoMarshaler{}
+
+// emptyRecordSize is the wire size of a record with no field set: pdata
+// always writes the body, trace id and span id (empty) of a record.
+var emptyRecordSize = sizer.LogRecordSize(plog.NewLogRecord())
+
+var emptyRecord = plog.NewLogRecord()
+
+// canonicalize fills ps.canon from lr, field by field.
+func (ps *pass) canonicalize(ev *eventRule, lr plog.LogRecord) *canonRecord {
+	c := &ps.canon
+	for i := range recordFields {
+		recordFields[i].canon(ps, ev, lr, c)
+	}
+	return c
+}
+
+// conforms compares lr with its canonical form: each named field, then the
+// wire size, which exceeds the canonical size exactly when lr carries
+// something no field of the table names.
+func conforms(c *canonRecord, lr plog.LogRecord) Violation {
+	size := emptyRecordSize
+	for i := range recordFields {
+		f := &recordFields[i]
+		if !f.equal(c, lr) {
+			return f.violation
+		}
+		size += f.size(c)
+	}
+	if sizer.LogRecordSize(lr) != size {
+		return ViolationUnnamedField
+	}
+	return None
+}
+
+// applyRecord turns lr into its canonical form. A record that already is
+// one is left as it is (building it again would give the same bytes);
+// any other is reset to an empty record, every field pdata knows cleared,
+// and the named fields are written.
+func (ps *pass) applyRecord(ev *eventRule, lr plog.LogRecord) {
+	c := ps.canonicalize(ev, lr)
+	if conforms(c, lr) == None {
+		return
+	}
+	emptyRecord.CopyTo(lr)
+	for i := range recordFields {
+		recordFields[i].write(c, lr)
+	}
+}
+
+func (ps *pass) checkRecord(lr plog.LogRecord) Violation {
+	ev, _ := ps.p.event(lr)
+	if ev == nil {
+		return ViolationEvent
+	}
+	return conforms(ps.canonicalize(ev, lr), lr)
+}
+
+// canonAttrs appends to dst the attributes of attrs that the rules keep, in
+// input order, each in its minimized form; a repeated key keeps its first
+// kept value (a second value is a second, unchecked channel).
+func (ps *pass) canonAttrs(dst []canonAttr, attrs pcommon.Map, lookup func(string) (*attrRule, AttrReason)) []canonAttr {
+	for k, v := range attrs.All() {
+		r, reason := lookup(k)
+		if r == nil {
+			ps.dropAttr(reason)
+			continue
+		}
+		o, repl, reason, kind := ps.p.eval(r, v, ps.keys)
+		if o == drop {
+			ps.dropAttr(reason)
+			continue
+		}
+		if findAttr(dst, k) != nil {
+			ps.dropAttr(AttrDuplicate)
+			continue
+		}
+		a := canonAttr{key: k, typ: v.Type(), rule: r}
+		switch a.typ {
+		case pcommon.ValueTypeStr:
+			a.str = v.Str()
+		case pcommon.ValueTypeBool:
+			if v.Bool() {
+				a.num = 1
+			}
+		case pcommon.ValueTypeInt:
+			a.num = v.Int()
+		case pcommon.ValueTypeDouble:
+			a.dbl = v.Double()
+		}
+		if o == replace {
+			a.str = repl
+			ps.count(kind)
+		}
+		dst = append(dst, a)
+	}
+	return dst
+}
+
+// applyConditions drops attributes whose `when` condition does not hold.
+func (ps *pass) applyConditions(ev *eventRule, attrs []canonAttr) []canonAttr {
+	for _, r := range ev.conditional {
+		i := findIndex(attrs, r.key)
+		if i < 0 || conditionHolds(r, attrs) {
+			continue
+		}
+		attrs = append(attrs[:i], attrs[i+1:]...)
+		ps.dropAttr(AttrCondition)
+	}
+	return attrs
+}
+
+func findIndex(attrs []canonAttr, key string) int {
+	for i := range attrs {
+		if attrs[i].key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+func writeAttrs(attrs []canonAttr, m pcommon.Map) {
+	m.EnsureCapacity(len(attrs))
+	for i := range attrs {
+		a := &attrs[i]
+		switch a.typ {
+		case pcommon.ValueTypeStr:
+			m.PutStr(a.key, a.str)
+		case pcommon.ValueTypeBool:
+			m.PutBool(a.key, a.num != 0)
+		case pcommon.ValueTypeInt:
+			m.PutInt(a.key, a.num)
+		case pcommon.ValueTypeDouble:
+			m.PutDouble(a.key, a.dbl)
+		}
+	}
+}
+
+func attrsEqual(attrs []canonAttr, m pcommon.Map) bool {
+	if m.Len() != len(attrs) {
+		return false
+	}
+	i := 0
+	for k, v := range m.All() {
+		a := &attrs[i]
+		i++
+		if k != a.key || v.Type() != a.typ {
+			return false
+		}
+		switch a.typ {
+		case pcommon.ValueTypeStr:
+			if v.Str() != a.str {
+				return false
+			}
+		case pcommon.ValueTypeBool:
+			if v.Bool() != (a.num != 0) {
+				return false
+			}
+		case pcommon.ValueTypeInt:
+			if v.Int() != a.num {
+				return false
+			}
+		case pcommon.ValueTypeDouble:
+			if v.Double() != a.dbl {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Resources. The canonical resource is the allowed attributes in input
+// order, then the policy stamp; nothing else.
+
+func (ps *pass) canonResource(res pcommon.Resource) []canonAttr {
+	attrs := ps.canonAttrs(ps.canon.attrs[:0], res.Attributes(), ps.p.resourceRule)
+	ps.canon.attrs = append(attrs, canonAttr{key: VersionAttribute, typ: pcommon.ValueTypeStr, str: ps.p.version})
+	return ps.canon.attrs
+}
+
+// resourceRule finds the rule of a resource attribute. An inbound stamp is
+// never taken over: Apply writes its own.
+func (p *Policy) resourceRule(k string) (*attrRule, AttrReason) {
+	if k == VersionAttribute {
+		return nil, AttrNotAllowed
+	}
+	if r, ok := p.resource[k]; ok {
+		return r, 0
+	}
+	return nil, AttrNotAllowed
+}
+
+// applyResource writes the canonical form of res into out, a new resource.
+func (ps *pass) applyResource(res, out pcommon.Resource) {
+	writeAttrs(ps.canonResource(res), out.Attributes())
+}
+
+func (ps *pass) checkResource(res pcommon.Resource) Violation {
+	if v, ok := res.Attributes().Get(VersionAttribute); !ok || v.Type() != pcommon.ValueTypeStr || v.Str() != ps.p.version {
+		return ViolationPolicy
+	}
+	// The stamp is canonical input here: count nothing, keep it in place.
+	attrs := ps.canonAttrs(ps.canon.attrs[:0], res.Attributes(), ps.p.checkResourceRule)
+	ps.canon.attrs = attrs
+	if !attrsEqual(attrs, res.Attributes()) || findIndex(attrs, VersionAttribute) != len(attrs)-1 {
+		return ViolationResource
+	}
+	if !ps.resourceSizeIs(res, sizeAttrs(attrs)) {
+		return ViolationUnnamedField
+	}
+	return None
+}
+
+// stampRule admits the stamp where Check compares a resource with its
+// canonical form (which ends with the stamp).
+var stampRule = &attrRule{key: VersionAttribute, typ: typeString}
+
+func (p *Policy) checkResourceRule(k string) (*attrRule, AttrReason) {
+	if k == VersionAttribute {
+		return stampRule, 0
+	}
+	return p.resourceRule(k)
+}
+
+// resourceSizeIs reports whether res's wire size is size: res is moved into
+// an otherwise empty ResourceLogs, measured, and moved back (pdata measures
+// only whole ResourceLogs; a resource field is written even when empty).
+func (ps *pass) resourceSizeIs(res pcommon.Resource, size int) bool {
+	ps.scratch()
+	res.MoveTo(ps.sizeRL.Resource())
+	n := sizer.ResourceLogsSize(ps.sizeRL)
+	ps.sizeRL.Resource().MoveTo(res)
+	return n == emptyResourceLogsSize-sizeLen(0)+sizeLen(size)
+}
+
+func (ps *pass) scratch() {
+	if ps.sizeRL == (plog.ResourceLogs{}) {
+		ps.sizeRL = plog.NewResourceLogs()
+		ps.sizeSL = plog.NewScopeLogs()
+	}
+}
+
+// scopeEmpty: the canonical scope is empty; one with any field set is
+// larger on the wire than an empty one.
+func (ps *pass) scopeEmpty(s pcommon.InstrumentationScope) bool {
+	ps.scratch()
+	s.MoveTo(ps.sizeSL.Scope())
+	n := sizer.ScopeLogsSize(ps.sizeSL)
+	ps.sizeSL.Scope().MoveTo(s)
+	return n == emptyScopeLogsSize
+}
+
+var (
+	emptyResourceLogsSize = sizer.ResourceLogsSize(plog.NewResourceLogs())
+	emptyScopeLogsSize    = sizer.ScopeLogsSize(plog.NewScopeLogs())
+)
+
+// Wire sizes, as pdata's marshaler computes them (TestCanonicalSizes checks
+// them against plog.ProtoMarshaler on built records and resources).
+
+func sizeLen(l int) int { return 1 + protowire.SizeVarint(uint64(l)) + l }
+
+func sizeString(s string) int {
+	if s == "" {
+		return 0
+	}
+	return sizeLen(len(s))
+}
+
+func sizeFixed64(v uint64) int {
+	if v == 0 {
+		return 0
+	}
+	return 9
+}
+
+func sizeAttrs(attrs []canonAttr) int {
+	n := 0
+	for i := range attrs {
+		a := &attrs[i]
+		var val int
+		switch a.typ {
+		case pcommon.ValueTypeStr:
+			val = sizeLen(len(a.str))
+		case pcommon.ValueTypeBool:
+			val = 2
+		case pcommon.ValueTypeInt:
+			val = 1 + protowire.SizeVarint(uint64(a.num))
+		case pcommon.ValueTypeDouble:
+			val = 9
+		}
+		n += sizeLen(sizeString(a.key) + sizeLen(val))
+	}
+	return n
+}
+
+// Time.
+
+func (p *Policy) truncate(ts pcommon.Timestamp) pcommon.Timestamp {
+	g := uint64(p.granularity)
+	return pcommon.Timestamp(uint64(ts) / g * g)
+}
+
+// inBounds: t is no later than ref plus the allowed skew and no older than
+// ref minus the maximum event age.
+func (p *Policy) inBounds(t, ref pcommon.Timestamp) bool {
+	return t != 0 && t <= ref+pcommon.Timestamp(p.maxSkew) &&
+		uint64(t)+uint64(p.maxAge) >= uint64(ref)
+}
+
+var severityTexts = func() map[string]struct{} {
+	m := map[string]struct{}{"": {}}
+	for _, base := range []string{"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"} {
+		m[base] = struct{}{}
+		for _, n := range []string{"2", "3", "4"} {
+			m[base+n] = struct{}{}
+		}
+	}
+	return m
+}()
+
+// Stats.
+
+func (ps *pass) dropAttr(r AttrReason) {
+	if ps.st != nil {
+		ps.st.AttributesDropped[r]++
+	}
+}
+
+func (ps *pass) count(k SanitizeKind) {
+	if ps.st != nil {
+		ps.st.ValuesSanitized[k]++
+	}
+}
