@@ -106,12 +106,12 @@ func TestGuardMixedBatchByReason(t *testing.T) {
 			droppedPoint(policy.ViolationPolicy, 2),
 			droppedPoint(policy.ViolationEvent, 1),
 			droppedPoint(policy.ViolationAttribute, 1),
-			droppedPoint(policy.ViolationBody, 1),
-			droppedPoint(policy.ViolationTraceContext, 1),
 			droppedPoint(policy.ViolationTimestamp, 1),
+			// the body and the span id: fields the policy does not name
+			droppedPoint(policy.ViolationUnnamedField, 2),
 		},
 		metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
-	assert.Equal(t, 6, logs.Len(), "one warning per reason")
+	assert.Equal(t, 5, logs.Len(), "one warning per reason")
 	assertNoContent(t, logs)
 }
 
@@ -144,7 +144,7 @@ func TestDropLoggerRateLimit(t *testing.T) {
 	clk := &stepClock{t: baseTime}
 	d := newDropLogger(zap.New(core), "v1", clk.now)
 	var body, event [policy.NumViolations]int
-	body[policy.ViolationBody] = 3
+	body[policy.ViolationUnnamedField] = 3
 	event[policy.ViolationEvent] = 1
 
 	d.record(body) // first of its reason: logged at once

@@ -28,6 +28,17 @@ const secretMarker = "alice@example.com"
 
 var baseTime = time.Date(2026, 11, 28, 10, 0, 0, 123456789, time.UTC)
 
+// receipt is when the receiver got rawBatch's events; their event times lie
+// in the six hours before it, within the seed policy's bounds, so
+// minimizing a batch twice gives the same bytes.
+var (
+	receipt   = time.Now()
+	eventBase = receipt.Add(-6 * time.Hour).Truncate(time.Second).Add(123456789)
+)
+
+// controls are names from the seed policy's ui.control vocabulary.
+var controls = []string{"search_button", "upload_image", "open_options", "close_popup", "help_link", "toolbar_icon", "save_settings"}
+
 // rawBatch is what an extension (or a misbehaving one) sends before
 // minimization: per-device resource attributes, bodies, trace context,
 // sub-second timestamps, URLs with queries and extra attributes.
@@ -44,7 +55,8 @@ func rawBatch(seed, n int) plog.Logs {
 	for i := range n {
 		k := seed*1000 + i
 		lr := sl.LogRecords().AppendEmpty()
-		lr.SetTimestamp(pcommon.NewTimestampFromTime(baseTime.Add(time.Duration(k) * time.Second)))
+		lr.SetTimestamp(pcommon.NewTimestampFromTime(eventBase.Add(time.Duration(k) * time.Second)))
+		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(receipt))
 		lr.Body().SetStr("user " + secretMarker + " clicked")
 		a := lr.Attributes()
 		a.PutStr("user.email", secretMarker)
@@ -52,7 +64,7 @@ func rawBatch(seed, n int) plog.Logs {
 		case 0:
 			lr.SetEventName("ui.interaction")
 			a.PutStr("ui.surface", "popup")
-			a.PutStr("ui.control", fmt.Sprintf("button_%d", k%17))
+			a.PutStr("ui.control", controls[k%len(controls)])
 			a.PutStr("ui.action", "click")
 		case 1:
 			lr.SetEventName("settings.state")

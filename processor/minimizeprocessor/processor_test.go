@@ -2,10 +2,12 @@ package minimizeprocessor
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/otel/attribute"
@@ -24,36 +27,56 @@ import (
 	"github.com/sbi-telemetry/otelcol-sbi/processor/minimizeprocessor/internal/metadatatest"
 )
 
-// wantMinimized is testdata/input.json after the seed policy, exactly.
-var wantMinimized = `{"resourceLogs":[{"resource":{"attributes":[
-	{"key":"service.name","value":{"stringValue":"sbi-extension"}},
-	{"key":"service.version","value":{"stringValue":"3.2.1"}},
-	{"key":"privacy.policy.version","value":{"stringValue":"` + policy.Seed().Version() + `"}}]},
-  "scopeLogs":[{"scope":{},"logRecords":[
-	{"timeUnixNano":"1795860000000000000","observedTimeUnixNano":"1795860000000000000","severityNumber":9,"severityText":"INFO","body":{},"eventName":"ui.interaction",
-	 "attributes":[
-		{"key":"ui.surface","value":{"stringValue":"popup"}},
-		{"key":"ui.control","value":{"stringValue":"search_button"}},
-		{"key":"ui.action","value":{"stringValue":"click"}}]},
-	{"timeUnixNano":"1795860001000000000","body":{},"eventName":"settings.state",
-	 "attributes":[
-		{"key":"setting.auto_search","value":{"boolValue":true}},
-		{"key":"setting.show_page_button","value":{"boolValue":false}}]},
-	{"timeUnixNano":"1795860002000000000","body":{},"eventName":"search.started",
-	 "attributes":[
-		{"key":"search.trigger","value":{"stringValue":"context_menu"}},
-		{"key":"search.marketplace","value":{"stringValue":"aliexpress"}},
-		{"key":"url.full","value":{"stringValue":"https://www.aliexpress.com/item/{id}.html"}}]},
-	{"timeUnixNano":"1795860003000000000","body":{},"eventName":"search.started"}
-  ]}]}]}`
+// inputEpoch is the time of the first record in testdata/input.json.
+const inputEpoch = 1795860000 * time.Second
 
-func readInput(t *testing.T) plog.Logs {
+// readInput reads testdata/input.json as the receiver would hand it on at
+// receipt: times shifted so the first record is at base, and the observed
+// time of every record set to the time of receipt, base+10s.
+func readInput(t *testing.T, base time.Time) plog.Logs {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", "input.json"))
 	require.NoError(t, err)
 	ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(raw)
 	require.NoError(t, err)
+	shift := pcommon.Timestamp(base.UnixNano()) - pcommon.Timestamp(inputEpoch)
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				lr.SetTimestamp(lr.Timestamp() + shift)
+				lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(base.Add(10 * time.Second)))
+			}
+		}
+	}
 	return ld
+}
+
+// wantMinimized is testdata/input.json after the seed policy, exactly
+// (times as readInput sets them, from base).
+func wantMinimized(base time.Time) string {
+	ts := func(d time.Duration) string { return fmt.Sprintf("%d", base.Add(d).UnixNano()) }
+	obs := ts(10 * time.Second)
+	return `{"resourceLogs":[{"resource":{"attributes":[
+	{"key":"service.name","value":{"stringValue":"sbi-extension"}},
+	{"key":"service.version","value":{"stringValue":"3.2.1"}},
+	{"key":"privacy.policy.version","value":{"stringValue":"` + policy.Seed().Version() + `"}}]},
+  "scopeLogs":[{"scope":{},"logRecords":[
+	{"timeUnixNano":"` + ts(0) + `","observedTimeUnixNano":"` + obs + `","severityNumber":9,"severityText":"INFO","body":{},"eventName":"ui.interaction",
+	 "attributes":[
+		{"key":"ui.surface","value":{"stringValue":"popup"}},
+		{"key":"ui.control","value":{"stringValue":"search_button"}},
+		{"key":"ui.action","value":{"stringValue":"click"}}]},
+	{"timeUnixNano":"` + ts(time.Second) + `","observedTimeUnixNano":"` + obs + `","body":{},"eventName":"settings.state",
+	 "attributes":[
+		{"key":"setting.auto_search","value":{"boolValue":true}},
+		{"key":"setting.show_page_button","value":{"boolValue":false}}]},
+	{"timeUnixNano":"` + ts(2*time.Second) + `","observedTimeUnixNano":"` + obs + `","body":{},"eventName":"search.started",
+	 "attributes":[
+		{"key":"search.trigger","value":{"stringValue":"context_menu"}},
+		{"key":"search.marketplace","value":{"stringValue":"aliexpress"}},
+		{"key":"url.full","value":{"stringValue":"https://www.aliexpress.com/item/{id}.html"}}]},
+	{"timeUnixNano":"` + ts(3*time.Second) + `","observedTimeUnixNano":"` + obs + `","body":{},"eventName":"search.started"}
+  ]}]}]}`
 }
 
 // TestDefaultConfigExactOutput drives the processor through its factory with
@@ -68,12 +91,13 @@ func TestDefaultConfigExactOutput(t *testing.T) {
 	require.NoError(t, proc.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, proc.Shutdown(context.Background())) })
 
-	require.NoError(t, proc.ConsumeLogs(context.Background(), readInput(t)))
+	base := time.Now().Truncate(time.Second).Add(-time.Minute)
+	require.NoError(t, proc.ConsumeLogs(context.Background(), readInput(t, base)))
 
 	require.Len(t, sink.AllLogs(), 1)
 	got, err := (&plog.JSONMarshaler{}).MarshalLogs(sink.AllLogs()[0])
 	require.NoError(t, err)
-	assert.JSONEq(t, wantMinimized, string(got))
+	assert.JSONEq(t, wantMinimized(base), string(got))
 	assert.NotContains(t, string(got), "PLANT")
 
 	metadatatest.AssertEqualMinimizeRecordsIn(t, tel, []metricdata.DataPoint[int64]{{Value: 6}}, metricdatatest.IgnoreTimestamp())
@@ -82,13 +106,12 @@ func TestDefaultConfigExactOutput(t *testing.T) {
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "unknown_event"))},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualMinimizeAttributesDropped(t, tel, []metricdata.DataPoint[int64]{
-		// user.id, ui.position, setting.Bad-Name; browser.name, user_agent.original
-		// and client.address on the resource
-		{Value: 6, Attributes: attribute.NewSet(attribute.String("reason", "not_allowed"))},
-		// setting.theme as a string
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "wrong_type"))},
-		// a search.trigger that is no user action; the client's forged policy stamp
-		{Value: 2, Attributes: attribute.NewSet(attribute.String("reason", "constraint"))},
+		// user.id, ui.position, setting.Bad-Name; browser.name, user_agent.original,
+		// client.address and the client's forged policy stamp on the resource
+		{Value: 7, Attributes: attribute.NewSet(attribute.String("reason", "not_allowed"))},
+		// setting.theme, a name the extension does not have; a search.trigger
+		// that is no user action
+		{Value: 2, Attributes: attribute.NewSet(attribute.String("reason", "vocabulary"))},
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "condition"))},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualMinimizeValuesSanitized(t, tel, []metricdata.DataPoint[int64]{
