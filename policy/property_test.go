@@ -219,6 +219,11 @@ func FuzzApplyCheck(f *testing.F) {
 		b, _ := protoMarshaler.MarshalLogs(genLogs(r))
 		f.Add(b)
 	}
+	// A minimized record with each field of the data model planted in turn
+	// (entity refs, string-index forms, ...), as TestEveryOTLPFieldIsBuiltNotCopied does.
+	for _, b := range plantedSeeds(f) {
+		f.Add(b)
+	}
 	p := Seed()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(data)
