@@ -100,11 +100,9 @@ func describeAttr(r *attrRule, prefix bool) AttributeInfo {
 		a.Names = sortedKeys(r.names)
 	}
 	if r.scan != nil {
-		for _, d := range r.scan.detectors {
-			a.Detectors = append(a.Detectors, d.name)
-		}
+		a.Detectors = r.scan.Detectors()
 		a.DetectorAction = "drop"
-		if r.scan.mask {
+		if r.scan.Masks() {
 			a.DetectorAction = "mask"
 		}
 	}

@@ -11,55 +11,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
-func TestDetectors(t *testing.T) {
-	cases := []struct {
-		detector string
-		in       string
-		found    bool
-	}{
-		{"email", "write to jane.doe+x@mail.example.co.uk today", true},
-		{"email", "no at sign here", false},
-		{"card", "card 4111 1111 1111 1111", true},
-		{"card", "4111-1111-1111-1111", true},
-		{"card", "4111 1111 1111 1112 (bad Luhn)", false},
-		{"card", "order 1234567890123", false},
-		{"iban", "IBAN DE89 3704 0044 0532 0130 00", true},
-		{"iban", "GB82WEST12345698765432", true},
-		{"iban", "GB00WEST12345698765432", false},
-		{"phone", "+1 (415) 555-0123", true},
-		{"phone", "call 4155550123", true},
-		{"phone", "version 1.2.3", false},
-		{"ip", "from 203.0.113.42 today", true},
-		{"ip", "addr 2001:db8::1", true},
-		{"ip", "999.1.1.1", false},
-		{"ip", "ratio 3:4", false},
-		{"jwt", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig_nature", true},
-		{"jwt", "eyJ but no dots", false},
-		{"bearer", "Authorization: Bearer abc.def-ghi", true},
-		{"bearer", "the bearer of news", true},
-		{"bearer", "nothing here", false},
-		{"secret", "key=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b", true},
-		{"secret", "AKIAIOSFODNN7EXAMPLEaB3dE5fG7hJ9kL", true},
-		{"secret", "averyveryverylongwordwithoutanydigitsatall", false},
-		{"secret", "short_token_123", false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.detector+"/"+tc.in, func(t *testing.T) {
-			rule, err := compileScan(&scanSpec{Detectors: []string{tc.detector}, Action: "mask"})
-			require.NoError(t, err)
-			found, masked := rule.scan(tc.in)
-			assert.Equal(t, tc.found, found)
-			if tc.found {
-				assert.Contains(t, masked, "[redacted:"+tc.detector+"]")
-				again, _ := rule.scan(masked)
-				assert.False(t, again, "masking is idempotent: %q", masked)
-			} else {
-				assert.Equal(t, tc.in, masked)
-			}
-		})
-	}
-}
-
 func TestScanActions(t *testing.T) {
 	p := featurePolicy(t, time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC))
 	cases := []struct {

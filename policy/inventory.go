@@ -90,12 +90,9 @@ func constraintText(r *attrRule, p *Policy) string {
 		parts = append(parts, fmt.Sprintf("at most %d bytes", r.maxLen))
 	}
 	if r.scan != nil {
-		names := make([]string, len(r.scan.detectors))
-		for i, d := range r.scan.detectors {
-			names[i] = d.name
-		}
+		names := r.scan.Detectors()
 		action := "dropped"
-		if r.scan.mask {
+		if r.scan.Masks() {
 			action = "masked"
 		}
 		parts = append(parts, fmt.Sprintf("%s if it contains %s", action, strings.Join(names, ", ")))

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sbi-telemetry/otelcol-sbi/config"
+	"github.com/sbi-telemetry/otelcol-sbi/policy/scan"
 )
 
 // VersionAttribute is the resource attribute Apply stamps with the policy's
@@ -56,7 +57,7 @@ type attrRule struct {
 	maxLen       int
 	when         map[string]map[string]struct{}
 	pseudonymize bool
-	scan         *scanRule
+	scan         *scan.Rule
 	clause       string
 	description  string
 }
@@ -176,9 +177,9 @@ func (p *Policy) eval(r *attrRule, v pcommon.Value, keys *dayKeys) (outcome, str
 		return keep, "", 0, 0
 	}
 	if r.scan != nil {
-		found, masked := r.scan.scan(s)
+		found, masked := r.scan.Scan(s)
 		if found {
-			if !r.scan.mask {
+			if !r.scan.Masks() {
 				return drop, "", AttrDetected, 0
 			}
 			changed, s = true, masked

@@ -311,7 +311,9 @@ func TestCheckReportsViolations(t *testing.T) {
 			a.Remove("service.name")
 			a.PutStr("service.name", "sbi-extension")
 		}, ViolationResource},
-		{"scope attribute", func(_ plog.ResourceLogs, sl plog.ScopeLogs, _ plog.LogRecord) { sl.Scope().Attributes().PutStr("k", "v") }, ViolationScope},
+		{"scope attribute", func(_ plog.ResourceLogs, sl plog.ScopeLogs, _ plog.LogRecord) {
+			sl.Scope().Attributes().PutStr("k", "v")
+		}, ViolationScope},
 		{"event time in the future", func(_ plog.ResourceLogs, _ plog.ScopeLogs, lr plog.LogRecord) {
 			lr.SetTimestamp(lr.ObservedTimestamp() + pcommon.Timestamp(time.Hour))
 		}, ViolationTimestamp},

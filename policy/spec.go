@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sbi-telemetry/otelcol-sbi/policy/scan"
 )
 
 // spec is the YAML schema of a policy file. It is decoded strictly: an unknown
@@ -57,14 +59,9 @@ type attrSpec struct {
 	Names        []string            `yaml:"names"`
 	When         map[string][]string `yaml:"when"`
 	Pseudonymize bool                `yaml:"pseudonymize"`
-	Scan         *scanSpec           `yaml:"scan"`
+	Scan         *scan.Spec          `yaml:"scan"`
 	Clause       string              `yaml:"clause"`
 	Description  string              `yaml:"description"`
-}
-
-type scanSpec struct {
-	Detectors []string `yaml:"detectors"`
-	Action    string   `yaml:"action"`
 }
 
 // maxURLLength is the DESIGN.md ceiling: longer URLs are dropped.
@@ -366,7 +363,7 @@ func (c *compiler) compileAttr(rule, key string, s attrSpec, clause string, p *P
 		ar.pseudonymize = true
 	}
 	if s.Scan != nil {
-		sc, err := compileScan(s.Scan)
+		sc, err := scan.Compile(s.Scan)
 		if err != nil {
 			c.fail(rule+".scan", "%v", err)
 			return nil

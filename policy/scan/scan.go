@@ -1,9 +1,20 @@
-package policy
+// Package scan finds personal data and secrets in free-form strings: e-mail
+// addresses, card numbers (Luhn), IBANs (mod 97), phone numbers, IPv4/IPv6
+// addresses, JWTs, bearer tokens and long secrets. A policy attribute rule
+// names the detectors it runs and whether a finding drops the value or is
+// masked in place.
+//
+// Clients hide data from naive scanners with separators and encodings, so a
+// value is scanned as sent and, when it holds percent-encoding, decoded (up to
+// three times: %2540 is a double-encoded @); digit groups may be separated by
+// spaces, dashes, dots, underscores or slashes.
+package scan
 
 import (
 	"fmt"
 	"math/big"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,17 +37,17 @@ var detectors = map[string]*detector{
 	},
 	"card": {
 		hint:   func(s string) bool { return countDigits(s) >= 13 },
-		re:     regexp.MustCompile(`\d(?:[ \-]?\d){12,18}`),
+		re:     regexp.MustCompile(`\d(?:[ \-_./]?\d){12,18}`),
 		verify: luhn,
 	},
 	"iban": {
 		hint:   func(s string) bool { return len(s) >= 15 && countDigits(s) >= 2 },
-		re:     regexp.MustCompile(`[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}`),
+		re:     regexp.MustCompile(`[A-Z]{2}\d{2}(?:[ \-_./]?[A-Z0-9]){11,30}`),
 		verify: ibanValid,
 	},
 	"phone": {
 		hint: func(s string) bool { return countDigits(s) >= 7 },
-		re:   regexp.MustCompile(`\+?\(?\d(?:[ ().\-]{0,2}\d){6,14}`),
+		re:   regexp.MustCompile(`\+?\(?\d(?:[ ().\-_/]{0,2}\d){6,14}`),
 	},
 	"ip": {
 		hint:   func(s string) bool { return countDigits(s) >= 4 || strings.Count(s, ":") >= 2 },
@@ -63,13 +74,36 @@ var detectors = map[string]*detector{
 // an IP, not as a phone number.
 var detectorNames = []string{"email", "jwt", "bearer", "ip", "iban", "card", "phone", "secret"}
 
-type scanRule struct {
+// Spec is the `scan` block of an attribute rule in a policy file.
+type Spec struct {
+	Detectors []string `yaml:"detectors"`
+	Action    string   `yaml:"action"` // drop (default) or mask
+}
+
+// Rule is a compiled Spec.
+type Rule struct {
 	detectors []*detector
 	mask      bool // true: replace matches; false: drop the attribute
 }
 
-func compileScan(s *scanSpec) (*scanRule, error) {
-	r := &scanRule{}
+// Names lists every detector, most specific first.
+func Names() []string { return slices.Clone(detectorNames) }
+
+// Detectors lists the rule's detectors, most specific first.
+func (r *Rule) Detectors() []string {
+	out := make([]string, len(r.detectors))
+	for i, d := range r.detectors {
+		out[i] = d.name
+	}
+	return out
+}
+
+// Masks reports whether a finding is masked (true) or drops the value.
+func (r *Rule) Masks() bool { return r.mask }
+
+// Compile checks a Spec and compiles it.
+func Compile(s *Spec) (*Rule, error) {
+	r := &Rule{}
 	switch s.Action {
 	case "", "drop":
 	case "mask":
@@ -95,10 +129,42 @@ func compileScan(s *scanSpec) (*scanRule, error) {
 
 func maskFor(d *detector) string { return "[redacted:" + d.name + "]" }
 
-// scan reports whether s holds anything the rule detects and, for a masking
+// Scan reports whether s holds anything the rule detects and, for a masking
 // rule, s with every finding replaced by a marker no detector matches (so
-// masking is idempotent).
-func (r *scanRule) scan(s string) (found bool, masked string) {
+// masking is idempotent). A finding only in the percent-decoded form masks
+// the decoded form.
+func (r *Rule) Scan(s string) (found bool, masked string) {
+	if found, masked = r.scan(s); found {
+		return found, masked
+	}
+	dec, ok := decoded(s)
+	if !ok {
+		return false, s
+	}
+	if found, masked = r.scan(dec); found {
+		return found, masked
+	}
+	return false, s
+}
+
+// decoded percent-decodes s until it no longer changes (at most three times);
+// false when s holds no valid percent-encoding.
+func decoded(s string) (string, bool) {
+	changed := false
+	for range 3 {
+		if strings.IndexByte(s, '%') < 0 {
+			break
+		}
+		d, err := url.PathUnescape(s)
+		if err != nil || d == s {
+			break
+		}
+		s, changed = d, true
+	}
+	return s, changed
+}
+
+func (r *Rule) scan(s string) (found bool, masked string) {
 	masked = s
 	for _, d := range r.detectors {
 		if !d.hint(masked) {
@@ -170,7 +236,12 @@ func luhn(s string) bool {
 
 // ibanValid checks the ISO 13616 mod-97 checksum.
 func ibanValid(s string) bool {
-	s = strings.ReplaceAll(s, " ", "")
+	s = strings.Map(func(c rune) rune {
+		if c == ' ' || c == '-' || c == '_' || c == '.' || c == '/' {
+			return -1
+		}
+		return c
+	}, s)
 	if len(s) < 15 || len(s) > 34 {
 		return false
 	}
