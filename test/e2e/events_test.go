@@ -3,10 +3,12 @@ package e2e
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +25,7 @@ import (
 
 // base is the event time of the first record; each record adds whole seconds plus a
 // sub-second part the policy's 1 s granularity must remove.
-var base = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+var base = time.Now().UTC().Truncate(time.Hour).Add(-time.Hour)
 
 func at(sec int) pcommon.Timestamp {
 	return pcommon.NewTimestampFromTime(base.Add(time.Duration(sec)*time.Second + 123456789*time.Nanosecond))
@@ -182,7 +184,7 @@ func otlpJSONRequest() plog.Logs {
 	})
 	sl := rl.ScopeLogs().AppendEmpty()
 	addRecord(sl, "ui.interaction", 10, map[string]any{
-		"ui.surface": "context_menu", "ui.control": "search_image", "ui.action": "select",
+		"ui.surface": "context_menu", "ui.control": "context_search_alibaba", "ui.action": "select",
 	})
 	addRecord(sl, "search.started", 11, map[string]any{
 		"search.trigger": "context_menu", "search.marketplace": "alibaba",
@@ -208,7 +210,7 @@ func expectedJSON(version string) cLine {
 			Attrs: map[string]any{"service.name": "sbi-extension", "service.version": "3.2.2", "privacy.policy.version": version},
 			Scopes: []cScope{{Records: []cRecord{
 				{Event: "ui.interaction", Time: sec(10), Observed: sec(10),
-					Attrs: map[string]any{"ui.surface": "context_menu", "ui.control": "search_image", "ui.action": "select"}},
+					Attrs: map[string]any{"ui.surface": "context_menu", "ui.control": "context_search_alibaba", "ui.action": "select"}},
 				{Event: "search.started", Time: sec(11), Observed: sec(11),
 					Attrs: map[string]any{"search.trigger": "context_menu", "search.marketplace": "alibaba", "url.full": "http://{ip}:8080/u/{id}/p/a"}},
 				{Event: "settings.state", Time: sec(13), Observed: sec(13),
@@ -225,19 +227,27 @@ func expectedJSON(version string) cLine {
 	}
 }
 
-// The compact endpoint: what an extension without the OTel SDK sends with fetch.
-const compactRequest = `{"service_version":"3.2.1","events":[
+// The compact endpoint: what an extension without the OTel SDK sends with fetch (times
+// relative to base, within the policy's bounds around the time of receipt).
+var compactRequest = onBase(`{"service_version":"3.2.1","events":[
  {"name":"ui.interaction","time":"2026-11-28T10:00:20.250Z","attributes":{"ui.surface":"popup","ui.control":"search_button","ui.action":"click"}},
  {"name":"settings.state","time":"2026-11-28T10:00:21.999Z","attributes":{"setting.dark_mode":false,"setting.show_page_button":true,"setting.email":"carol.planted@example.com"}},
  {"name":"search.started","time":"2026-11-28T10:00:22Z","attributes":{"search.trigger":"page_button","search.marketplace":"1688","url.full":"https://detail.1688.com/offer/1005006123456789.html?plantedquery=1#plantedfrag"}},
  {"name":"tab.visited","time":"2026-11-28T10:00:23Z","attributes":{"url.full":"https://planted-tab.example/"}},
  {"name":"ui.interaction","time":"2026-11-28T10:00:24Z","attributes":{"ui.surface":"planted_surface","ui.action":"toggle","user.email":"carol.planted@example.com"}}
-]}`
+]}`)
 
 // The compact endpoint as navigator.sendBeacon posts it: text/plain, no preflight.
-const beaconRequest = `{"service_version":"3.2.1","events":[
+var beaconRequest = onBase(`{"service_version":"3.2.1","events":[
  {"name":"search.started","time":1795860030500,"attributes":{"search.trigger":"keyboard_shortcut","search.marketplace":"aliexpress","url.full":"https://s.1688.com/youyuan/index.htm?tab=imageSearch&imageAddress=planted-img"}}
-]}`
+]}`)
+
+// onBase moves the times written as 2026-11-28T10:00:SS (RFC 3339) or 1795860000000+ms
+// (Unix milliseconds) in a request template onto base.
+func onBase(tmpl string) string {
+	s := strings.ReplaceAll(tmpl, "2026-11-28T10:00:", base.Format("2006-01-02T15:04:"))
+	return strings.ReplaceAll(s, `"time":17958600`, fmt.Sprintf(`"time":%d`, base.UnixMilli()/100000))
+}
 
 func expectedCompact(version string) []cLine {
 	res := map[string]any{"service.name": "sbi-extension", "service.version": "3.2.1", "privacy.policy.version": version}
