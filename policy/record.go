@@ -103,8 +103,10 @@ var recordFields = [...]recordField{
 		// Runs after observed_time, whose canonical value it is bounded by.
 		name: "time", violation: ViolationTimestamp,
 		canon: func(ps *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) {
+			// No time (0) stays so; a time from 1970 that truncates to 0 is out
+			// of bounds like any other.
 			t := ps.p.truncate(lr.Timestamp())
-			if t != 0 && !ps.p.inBounds(t, c.observed) {
+			if lr.Timestamp() != 0 && !ps.p.inBounds(t, c.observed) {
 				t = c.observed
 				ps.count(SanitizedTime)
 			}
