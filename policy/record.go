@@ -40,6 +40,7 @@ type canonRecord struct {
 // canonAttr is a kept attribute, its value copied out of the input so the
 // input record can be reset before the attribute is written back.
 type canonAttr struct {
+	src  int // index in the input map; -1 for attributes Apply adds (the stamp)
 	key  string
 	typ  pcommon.ValueType
 	str  string
@@ -59,11 +60,11 @@ func findAttr(attrs []canonAttr, key string) *canonAttr {
 
 // A recordField is one LogRecord field the policy names. This table is the
 // only place a record's fields are listed: canon computes the field's
-// minimized value from the input, write puts it into the record being built,
-// equal compares an input record with it, size is its protobuf wire size.
-// Apply writes these fields into an empty record and nothing else; Check
-// requires each to be equal and the record's wire size to be exactly the sum,
-// so any field missing from this table cannot pass.
+// minimized value from the input, write puts it into a record (an empty one,
+// or the input itself on Apply's shortcut), equal compares a record with it,
+// size is its protobuf wire size. Check requires every field to be equal and
+// the record's wire size to be exactly the sum of theirs, so a field missing
+// from this table cannot pass, and Apply emits only records Check accepts.
 type recordField struct {
 	name      string
 	violation Violation
@@ -152,7 +153,7 @@ var recordFields = [...]recordField{
 			c.attrs = ps.canonAttrs(c.attrs[:0], lr.Attributes(), ev.lookup)
 			c.attrs = ps.applyConditions(ev, c.attrs)
 		},
-		write: func(c *canonRecord, lr plog.LogRecord) { writeAttrs(c.attrs, lr.Attributes()) },
+		write: func(c *canonRecord, lr plog.LogRecord) { syncAttrs(c.attrs, lr.Attributes()) },
 		equal: func(c *canonRecord, lr plog.LogRecord) bool { return attrsEqual(c.attrs, lr.Attributes()) },
 		size:  func(c *canonRecord) int { return sizeAttrs(c.attrs) },
 	},
@@ -194,18 +195,54 @@ func conforms(c *canonRecord, lr plog.LogRecord) Violation {
 	return None
 }
 
-// applyRecord turns lr into its canonical form. A record that already is
-// one is left as it is (building it again would give the same bytes);
-// any other is reset to an empty record, every field pdata knows cleared,
-// and the named fields are written.
+// applyRecord turns lr into its canonical record: the named fields' canonical
+// values and nothing else. The canonical record is built in an empty record
+// unless a shortcut provably gives the same bytes: a record that already is
+// canonical stays as it is; otherwise the named fields are written into lr in
+// place and the fields today's pdata has besides them are cleared, and if
+// the result is then exactly canonical (every named field equal, wire size
+// equal) it stays. Anything else, a field nobody named included, takes the
+// build from empty. The shortcut saves the allocations of rebuilding every
+// attribute of every record (raw input is never canonical: client times are
+// finer than the granularity).
 func (ps *pass) applyRecord(ev *eventRule, lr plog.LogRecord) {
 	c := ps.canonicalize(ev, lr)
 	if conforms(c, lr) == None {
 		return
 	}
+	writeRecord(c, lr)
+	clearKnownUnnamed(lr)
+	if conforms(c, lr) == None {
+		return
+	}
 	emptyRecord.CopyTo(lr)
+	writeRecord(c, lr)
+}
+
+func writeRecord(c *canonRecord, lr plog.LogRecord) {
 	for i := range recordFields {
 		recordFields[i].write(c, lr)
+	}
+}
+
+// clearKnownUnnamed clears the record fields pdata v1.71 has that the table
+// does not name. It only makes Apply's shortcut succeed more often; what it
+// misses, the wire-size check catches.
+func clearKnownUnnamed(lr plog.LogRecord) {
+	if lr.Body().Type() != pcommon.ValueTypeEmpty {
+		emptyRecord.Body().CopyTo(lr.Body())
+	}
+	if !lr.TraceID().IsEmpty() {
+		lr.SetTraceID(pcommon.NewTraceIDEmpty())
+	}
+	if !lr.SpanID().IsEmpty() {
+		lr.SetSpanID(pcommon.NewSpanIDEmpty())
+	}
+	if lr.Flags() != 0 {
+		lr.SetFlags(0)
+	}
+	if lr.DroppedAttributesCount() != 0 {
+		lr.SetDroppedAttributesCount(0)
 	}
 }
 
@@ -221,7 +258,9 @@ func (ps *pass) checkRecord(lr plog.LogRecord) Violation {
 // input order, each in its minimized form; a repeated key keeps its first
 // kept value (a second value is a second, unchecked channel).
 func (ps *pass) canonAttrs(dst []canonAttr, attrs pcommon.Map, lookup func(string) (*attrRule, AttrReason)) []canonAttr {
+	src := -1
 	for k, v := range attrs.All() {
+		src++
 		r, reason := lookup(k)
 		if r == nil {
 			ps.dropAttr(reason)
@@ -236,7 +275,7 @@ func (ps *pass) canonAttrs(dst []canonAttr, attrs pcommon.Map, lookup func(strin
 			ps.dropAttr(AttrDuplicate)
 			continue
 		}
-		a := canonAttr{key: k, typ: v.Type(), rule: r}
+		a := canonAttr{src: src, key: k, typ: v.Type(), rule: r}
 		switch a.typ {
 		case pcommon.ValueTypeStr:
 			a.str = v.Str()
@@ -280,10 +319,30 @@ func findIndex(attrs []canonAttr, key string) int {
 	return -1
 }
 
-func writeAttrs(attrs []canonAttr, m pcommon.Map) {
+// syncAttrs makes m hold exactly attrs, in order: entries of m that are not
+// the source of an attribute in attrs are removed, kept ones get their
+// canonical value, and attributes m lacks (all of them in an empty map, the
+// stamp on a resource) are appended.
+func syncAttrs(attrs []canonAttr, m pcommon.Map) {
+	i, j := -1, 0
+	m.RemoveIf(func(_ string, v pcommon.Value) bool {
+		i++
+		if j == len(attrs) || attrs[j].src != i {
+			return true
+		}
+		a := &attrs[j]
+		j++
+		if a.typ == pcommon.ValueTypeStr && v.Str() != a.str {
+			v.SetStr(a.str)
+		}
+		return false
+	})
+	if j == len(attrs) {
+		return
+	}
 	m.EnsureCapacity(len(attrs))
-	for i := range attrs {
-		a := &attrs[i]
+	for ; j < len(attrs); j++ {
+		a := &attrs[j]
 		switch a.typ {
 		case pcommon.ValueTypeStr:
 			m.PutStr(a.key, a.str)
@@ -335,7 +394,7 @@ func attrsEqual(attrs []canonAttr, m pcommon.Map) bool {
 
 func (ps *pass) canonResource(res pcommon.Resource) []canonAttr {
 	attrs := ps.canonAttrs(ps.canon.attrs[:0], res.Attributes(), ps.p.resourceRule)
-	ps.canon.attrs = append(attrs, canonAttr{key: VersionAttribute, typ: pcommon.ValueTypeStr, str: ps.p.version})
+	ps.canon.attrs = append(attrs, canonAttr{src: -1, key: VersionAttribute, typ: pcommon.ValueTypeStr, str: ps.p.version})
 	return ps.canon.attrs
 }
 
@@ -351,9 +410,21 @@ func (p *Policy) resourceRule(k string) (*attrRule, AttrReason) {
 	return nil, AttrNotAllowed
 }
 
-// applyResource writes the canonical form of res into out, a new resource.
+// applyResource puts the canonical form of res into out, a new resource:
+// res itself with its attributes made canonical when that leaves nothing
+// else (its wire size proves it), else built in an empty resource.
 func (ps *pass) applyResource(res, out pcommon.Resource) {
-	writeAttrs(ps.canonResource(res), out.Attributes())
+	attrs := ps.canonResource(res)
+	res.MoveTo(out)
+	syncAttrs(attrs, out.Attributes())
+	if out.DroppedAttributesCount() != 0 {
+		out.SetDroppedAttributesCount(0)
+	}
+	if ps.resourceSizeIs(out, sizeAttrs(attrs)) {
+		return
+	}
+	pcommon.NewResource().MoveTo(out)
+	syncAttrs(attrs, out.Attributes())
 }
 
 func (ps *pass) checkResource(res pcommon.Resource) Violation {
