@@ -50,7 +50,7 @@ func WriteInventory(w io.Writer, p *Policy, source string) error {
 	fmt.Fprintf(&b, "- Kept: `EventName`, `Timestamp` and `ObservedTimestamp` truncated to %s, `SeverityNumber` (1–24) and a standard `SeverityText` (TRACE … FATAL4).\n", p.granularity)
 	fmt.Fprintf(&b, "- Cleared: body, trace id, span id, flags, dropped-attribute counts, scope name, version and attributes, schema URLs.\n")
 	fmt.Fprintf(&b, "- Dropped whole: records without an event name and records of events not listed above.\n")
-	fmt.Fprintf(&b, "- URLs: mode `%s`, at most %d characters; see processor/minimizeprocessor/README.md for the rules.\n", p.url.mode, p.url.maxLen)
+	fmt.Fprintf(&b, "- URLs: mode `%s`, at most %d characters; see policy/pageurl/README.md for the rules.\n", p.url.Mode(), p.url.MaxLength())
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -62,11 +62,7 @@ func writeAttrRow(b *strings.Builder, name string, r *attrRule, p *Policy) {
 func constraintText(r *attrRule, p *Policy) string {
 	var parts []string
 	if r.typ == typeURL {
-		q := "no query"
-		if len(p.url.query) > 0 {
-			q = "query only " + strings.Join(sortedKeys(p.url.query), ", ")
-		}
-		parts = append(parts, fmt.Sprintf("sanitized (%s mode, %s, no user info or fragment, IP hosts as {ip})", p.url.mode, q))
+		parts = append(parts, p.url.Describe())
 	}
 	if r.namePattern != nil {
 		parts = append(parts, fmt.Sprintf("name matches `%s`", r.nameSrc))

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sbi-telemetry/otelcol-sbi/config"
+	"github.com/sbi-telemetry/otelcol-sbi/policy/pageurl"
 )
 
 // VersionAttribute is the resource attribute Apply stamps with the policy's
@@ -79,7 +80,7 @@ type Policy struct {
 	version       string
 	clauses       map[string]string
 	granularity   time.Duration
-	url           urlSanitizer
+	url           *pageurl.Generalizer
 	pseudonymizer *pseudonymizer
 	resource      map[string]*attrRule
 	stamp         *attrRule // privacy.policy.version: this policy's version only
@@ -145,7 +146,7 @@ func (p *Policy) eval(r *attrRule, v pcommon.Value, keys *dayKeys) (outcome, str
 	s := v.Str()
 	changed, kind := false, SanitizedMask
 	if r.typ == typeURL {
-		out, ok := p.url.sanitize(s)
+		out, ok := p.url.Generalize(s)
 		if !ok {
 			return drop, "", AttrInvalidURL, 0
 		}

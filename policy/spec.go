@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sbi-telemetry/otelcol-sbi/policy/pageurl"
 )
 
 // spec is the YAML schema of a policy file. It is decoded strictly: an unknown
@@ -18,16 +20,10 @@ type spec struct {
 	Version              string               `yaml:"version"`
 	Clauses              map[string]string    `yaml:"clauses"`
 	TimestampGranularity string               `yaml:"timestamp_granularity"`
-	URL                  urlSpec              `yaml:"url"`
+	URL                  pageurl.Spec         `yaml:"url"`
 	Pseudonymization     pseudonymSpec        `yaml:"pseudonymization"`
 	Resource             resourceSpec         `yaml:"resource"`
 	Events               map[string]eventSpec `yaml:"events"`
-}
-
-type urlSpec struct {
-	Mode           string   `yaml:"mode"`
-	MaxLength      int      `yaml:"max_length"`
-	QueryAllowlist []string `yaml:"query_allowlist"`
 }
 
 type pseudonymSpec struct {
@@ -63,9 +59,6 @@ type scanSpec struct {
 	Detectors []string `yaml:"detectors"`
 	Action    string   `yaml:"action"`
 }
-
-// maxURLLength is the DESIGN.md ceiling: longer URLs are dropped.
-const maxURLLength = 2048
 
 // Parse compiles a policy document. source names it in errors (a file path, or
 // "inline"/"seed"). Every error names the source, the rule and the problem.
@@ -121,7 +114,7 @@ func (c *compiler) compile(s *spec) *Policy {
 		}
 	}
 
-	p.url = c.compileURL(&s.URL)
+	p.url = pageurl.Compile(&s.URL, func(rule, msg string) { c.fail(rule, "%s", msg) })
 
 	if s.Pseudonymization.KeyEnv != "" {
 		key := c.getenv(s.Pseudonymization.KeyEnv)
@@ -198,34 +191,6 @@ func (c *compiler) clause(rule, name string, p *Policy) bool {
 		return false
 	}
 	return true
-}
-
-func (c *compiler) compileURL(u *urlSpec) urlSanitizer {
-	s := urlSanitizer{mode: urlTemplate, maxLen: maxURLLength}
-	switch u.Mode {
-	case "", "template":
-	case "path":
-		s.mode = urlPath
-	case "origin":
-		s.mode = urlOrigin
-	default:
-		c.fail("url.mode", "unknown mode %q (want template, path or origin)", u.Mode)
-	}
-	if u.MaxLength < 0 || u.MaxLength > maxURLLength {
-		c.fail("url.max_length", "must be between 1 and %d, got %d", maxURLLength, u.MaxLength)
-	} else if u.MaxLength > 0 {
-		s.maxLen = u.MaxLength
-	}
-	if len(u.QueryAllowlist) > 0 {
-		s.query = make(map[string]struct{}, len(u.QueryAllowlist))
-		for i, k := range u.QueryAllowlist {
-			if k == "" || !isQueryKey(k) {
-				c.fail(fmt.Sprintf("url.query_allowlist[%d]", i), "%q is not a plain query parameter name", k)
-			}
-			s.query[k] = struct{}{}
-		}
-	}
-	return s
 }
 
 func (c *compiler) compileAttrs(rule string, specs map[string]attrSpec, clause string, p *Policy) map[string]*attrRule {
