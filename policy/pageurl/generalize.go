@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -212,7 +213,7 @@ func (g *Generalizer) appendGeneralHost(buf []byte, host string, ex *explainer) 
 	if upper {
 		h = strings.ToLower(h) // rare: browsers send hosts lowercased
 	}
-	suffix := icannSuffix(h)
+	suffix := g.suffixes.icannSuffix(h)
 	switch {
 	case suffix == "":
 		note(ex, "host", host, phHost, "top-level label not in the public suffix list (a local name)")
@@ -272,6 +273,45 @@ func icannSuffix(h string) string {
 		}
 		s, icann = publicsuffix.PublicSuffix(s[i+1:])
 	}
+	return s
+}
+
+// suffixCache remembers the ICANN public suffix of recently seen hosts: the
+// list lookup is a binary search per label, and publicsuffix.PublicSuffix
+// first tries netip.ParseAddr, whose error allocates. Page URLs come from few
+// hosts, so a direct-mapped cache makes the common case a hash and a string
+// comparison, with no allocation. Entries are replaced, never freed: the
+// cache holds at most len(slots) hosts. A nil cache looks up every time.
+type suffixCache struct {
+	slots [1024]atomic.Pointer[suffixEntry]
+}
+
+type suffixEntry struct {
+	host string
+	n    int // length of the suffix; -1: not in the list
+}
+
+func (c *suffixCache) icannSuffix(h string) string {
+	if c == nil {
+		return icannSuffix(h)
+	}
+	hash := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(h); i++ {
+		hash = (hash ^ uint32(h[i])) * 16777619
+	}
+	slot := &c.slots[hash%uint32(len(c.slots))]
+	if e := slot.Load(); e != nil && e.host == h {
+		if e.n < 0 {
+			return ""
+		}
+		return h[len(h)-e.n:]
+	}
+	s := icannSuffix(h)
+	n := len(s)
+	if s == "" {
+		n = -1
+	}
+	slot.Store(&suffixEntry{host: strings.Clone(h), n: n})
 	return s
 }
 
@@ -393,7 +433,9 @@ func (g *Generalizer) appendGeneralPath(buf []byte, path string, st *site, ex *e
 	if st != nil {
 		for i := range st.templates {
 			if t := &st.templates[i]; t.match(path) {
-				note(ex, "path", path, t.src, "site template ("+st.name+")")
+				if ex != nil {
+					note(ex, "path", path, t.src, "site template ("+st.name+")")
+				}
 				return append(buf, t.src...), true
 			}
 		}

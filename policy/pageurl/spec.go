@@ -79,7 +79,8 @@ type Generalizer struct {
 	words      map[string]struct{}
 	exts       map[string]struct{}
 	sites      map[string]*site // registrable domain → its templates
-	siteNames  []string
+	siteList   []*site
+	suffixes   *suffixCache
 }
 
 type site struct {
@@ -136,6 +137,7 @@ func Compile(s *Spec, fail func(rule, msg string)) *Generalizer {
 		}
 		return g
 	}
+	g.suffixes = new(suffixCache)
 	g.subdomains = compileSet("url.subdomains", s.Subdomains, isLabel, "a lowercase host label ([a-z0-9-], at most 63)", failf)
 	g.words = compileSet("url.path_words", s.PathWords, isWord, "a lowercase word ([a-z0-9_-], at most 32, no digits only)", failf)
 	g.exts = compileSet("url.extensions", s.Extensions, isExt, "a lowercase file extension ([a-z0-9], 1 to 5, without the dot)", failf)
@@ -178,7 +180,7 @@ func Compile(s *Spec, fail func(rule, msg string)) *Generalizer {
 				st.templates = append(st.templates, t)
 			}
 		}
-		g.siteNames = append(g.siteNames, ss.Name)
+		g.siteList = append(g.siteList, st)
 	}
 	return g
 }
@@ -252,14 +254,15 @@ func (g *Generalizer) Describe() string {
 	if g.mode != modeGeneralize {
 		return fmt.Sprintf("sanitized (%s mode, %s, no user info or fragment, IP hosts as {ip})", g.mode, q)
 	}
-	n := 0
-	for _, s := range g.sites {
+	n, names := 0, make([]string, len(g.siteList))
+	for i, s := range g.siteList {
 		n += len(s.templates)
+		names[i] = s.name
 	}
 	return fmt.Sprintf("generalized to the site and the kind of page (generalize mode: registrable domain plus %d allowed subdomain labels, other labels {sub}; "+
 		"path segments kept only as one of %d structural words or by %d page templates of %s, others {id} or {seg} keeping one of %d file extensions; "+
 		"%s, no user info or fragment, IP hosts as {ip})",
-		len(g.subdomains), len(g.words), n, strings.Join(g.siteNames, ", "), len(g.exts), q)
+		len(g.subdomains), len(g.words), n, strings.Join(names, ", "), len(g.exts), q)
 }
 
 func sortedKeys(m map[string]struct{}) []string {
