@@ -1,6 +1,7 @@
 package pageurl
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -202,5 +203,39 @@ func checkShape(t *testing.T, g *Generalizer, in, out string) {
 		if _, ok := g.words[stem]; !ok && stem != "" && stem != phID && stem != phSeg {
 			t.Fatalf("%q -> %q: path segment %q is neither a word nor a placeholder", in, out, seg)
 		}
+	}
+}
+
+// TestREADMETable runs every example of README.md through the seed rules,
+// so the documentation cannot drift from the code.
+func TestREADMETable(t *testing.T) {
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, line := range strings.Split(string(raw), "\n") {
+		cells := strings.Split(strings.ReplaceAll(line, `\|`, "\x00"), " | ")
+		if len(cells) != 3 || !strings.HasPrefix(cells[1], "`") || !strings.HasSuffix(cells[2], " |") {
+			continue
+		}
+		in := strings.ReplaceAll(strings.Trim(cells[1], "`"), "\x00", "|")
+		want := strings.TrimSuffix(cells[2], " |")
+		if want != "*(dropped)*" && !strings.HasPrefix(want, "`http") {
+			continue // another table
+		}
+		rows++
+		got, ok := seed().Generalize(in)
+		switch {
+		case want == "*(dropped)*":
+			if ok {
+				t.Errorf("README %s: %q -> %q, want dropped", cells[0], in, got)
+			}
+		case !ok || "`"+got+"`" != want:
+			t.Errorf("README %s: %q -> %q, %v; want %s", cells[0], in, got, ok, want)
+		}
+	}
+	if rows < 40 {
+		t.Fatalf("the README's example table has %d rows, want at least 40", rows)
 	}
 }

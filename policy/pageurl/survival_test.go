@@ -78,8 +78,12 @@ func tokenSamples(rng *rand.Rand, places []string, label bool) map[string][]samp
 						continue
 					}
 				}
+				band := a.name + " 6-22"
+				if n > 22 {
+					band = a.name + " 23-64"
+				}
 				for _, p := range places {
-					out[a.name] = append(out[a.name], sample{fmt.Sprintf(p, tok), []string{tok}})
+					out[band] = append(out[band], sample{fmt.Sprintf(p, tok), []string{tok}})
 				}
 			}
 		}
