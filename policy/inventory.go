@@ -57,7 +57,7 @@ func WriteInventory(w io.Writer, p *Policy, source string) error {
 	fmt.Fprintf(&b, "- `severity_number`: 0–24; `severity_text`: empty or one of the spec's short names (TRACE … FATAL4).\n")
 	fmt.Fprintf(&b, "- Scopes are empty; resources hold only the attributes above and the stamp; no schema URLs.\n")
 	fmt.Fprintf(&b, "- Dropped whole: records without an event name and records of events not listed above.\n")
-	fmt.Fprintf(&b, "- URLs: mode `%s`, at most %d characters; see processor/minimizeprocessor/README.md for the rules.\n", p.url.mode, p.url.maxLen)
+	fmt.Fprintf(&b, "- URLs: mode `%s`, at most %d characters; see policy/pageurl/README.md for the rules.\n", p.url.Mode(), p.url.MaxLength())
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -69,11 +69,7 @@ func writeAttrRow(b *strings.Builder, name string, r *attrRule, p *Policy) {
 func constraintText(r *attrRule, p *Policy) string {
 	var parts []string
 	if r.typ == typeURL {
-		q := "no query"
-		if len(p.url.query) > 0 {
-			q = "query only " + strings.Join(sortedKeys(p.url.query), ", ")
-		}
-		parts = append(parts, fmt.Sprintf("sanitized (%s mode, %s, no user info or fragment, IP hosts as {ip})", p.url.mode, q))
+		parts = append(parts, p.url.Describe())
 	}
 	if len(r.names) > 0 {
 		parts = append(parts, "name one of "+strings.Join(sortedKeys(r.names), ", "))

@@ -22,6 +22,7 @@ import (
 
 	"github.com/sbi-telemetry/otelcol-sbi/config"
 	"github.com/sbi-telemetry/otelcol-sbi/policy/scan"
+	"github.com/sbi-telemetry/otelcol-sbi/policy/pageurl"
 )
 
 // VersionAttribute is the resource attribute Apply stamps with the policy's
@@ -102,7 +103,7 @@ type Policy struct {
 	granularity   time.Duration
 	maxAge        time.Duration // event times older than this before receipt are replaced
 	maxSkew       time.Duration // event times later than receipt by more than this are replaced
-	url           urlSanitizer
+	url           *pageurl.Generalizer
 	pseudonymizer *pseudonymizer
 	resource      map[string]*attrRule
 	events        map[string]*eventRule
@@ -167,7 +168,7 @@ func (p *Policy) eval(r *attrRule, v pcommon.Value, keys *dayKeys) (outcome, str
 	s := v.Str()
 	changed, kind := false, SanitizedMask
 	if r.typ == typeURL {
-		out, ok := p.url.sanitize(s)
+		out, ok := p.url.Generalize(s)
 		if !ok {
 			return drop, "", AttrInvalidURL, 0
 		}

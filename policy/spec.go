@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sbi-telemetry/otelcol-sbi/policy/scan"
+	"github.com/sbi-telemetry/otelcol-sbi/policy/pageurl"
 )
 
 // spec is the YAML schema of a policy file. It is decoded strictly: an unknown
@@ -22,16 +23,10 @@ type spec struct {
 	TimestampGranularity string               `yaml:"timestamp_granularity"`
 	MaxEventAge          string               `yaml:"max_event_age"`
 	MaxClockSkew         string               `yaml:"max_clock_skew"`
-	URL                  urlSpec              `yaml:"url"`
+	URL                  pageurl.Spec         `yaml:"url"`
 	Pseudonymization     pseudonymSpec        `yaml:"pseudonymization"`
 	Resource             resourceSpec         `yaml:"resource"`
 	Events               map[string]eventSpec `yaml:"events"`
-}
-
-type urlSpec struct {
-	Mode           string   `yaml:"mode"`
-	MaxLength      int      `yaml:"max_length"`
-	QueryAllowlist []string `yaml:"query_allowlist"`
 }
 
 type pseudonymSpec struct {
@@ -64,8 +59,6 @@ type attrSpec struct {
 	Description  string              `yaml:"description"`
 }
 
-// maxURLLength is the DESIGN.md ceiling: longer URLs are dropped.
-const maxURLLength = 2048
 
 // Parse compiles a policy document. source names it in errors (a file path, or
 // "inline"/"seed"). Every error names the source, the rule and the problem.
@@ -124,7 +117,7 @@ func (c *compiler) compile(s *spec) *Policy {
 	p.maxAge = c.duration("max_event_age", s.MaxEventAge, defaultMaxEventAge, time.Minute, 90*24*time.Hour)
 	p.maxSkew = c.duration("max_clock_skew", s.MaxClockSkew, defaultMaxClockSkew, 0, time.Hour)
 
-	p.url = c.compileURL(&s.URL)
+	p.url = pageurl.Compile(&s.URL, func(rule, msg string) { c.fail(rule, "%s", msg) })
 
 	if s.Pseudonymization.KeyEnv != "" {
 		key := c.getenv(s.Pseudonymization.KeyEnv)
@@ -234,34 +227,6 @@ func (c *compiler) clause(rule, name string, p *Policy) bool {
 		return false
 	}
 	return true
-}
-
-func (c *compiler) compileURL(u *urlSpec) urlSanitizer {
-	s := urlSanitizer{mode: urlTemplate, maxLen: maxURLLength}
-	switch u.Mode {
-	case "", "template":
-	case "path":
-		s.mode = urlPath
-	case "origin":
-		s.mode = urlOrigin
-	default:
-		c.fail("url.mode", "unknown mode %q (want template, path or origin)", u.Mode)
-	}
-	if u.MaxLength < 0 || u.MaxLength > maxURLLength {
-		c.fail("url.max_length", "must be between 1 and %d, got %d", maxURLLength, u.MaxLength)
-	} else if u.MaxLength > 0 {
-		s.maxLen = u.MaxLength
-	}
-	if len(u.QueryAllowlist) > 0 {
-		s.query = make(map[string]struct{}, len(u.QueryAllowlist))
-		for i, k := range u.QueryAllowlist {
-			if k == "" || !isQueryKey(k) {
-				c.fail(fmt.Sprintf("url.query_allowlist[%d]", i), "%q is not a plain query parameter name", k)
-			}
-			s.query[k] = struct{}{}
-		}
-	}
-	return s
 }
 
 func (c *compiler) compileAttrs(rule string, specs map[string]attrSpec, clause string, p *Policy) map[string]*attrRule {

@@ -197,7 +197,7 @@ var (
 )
 
 // SanitizedURL is the url.full a KindSearch record must carry after
-// minimization (DESIGN.md: template mode).
+// minimization (DESIGN.md: generalize mode, the seed policy's).
 func SanitizedURL(seq int64) string {
 	h := strings.ToLower(hosts[seq%int64(len(hosts))])
 	h = strings.TrimSuffix(h, ":443")

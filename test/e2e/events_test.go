@@ -212,7 +212,7 @@ func expectedJSON(version string) cLine {
 				{Event: "ui.interaction", Time: sec(10), Observed: sec(10),
 					Attrs: map[string]any{"ui.surface": "context_menu", "ui.control": "context_search_alibaba", "ui.action": "select"}},
 				{Event: "search.started", Time: sec(11), Observed: sec(11),
-					Attrs: map[string]any{"search.trigger": "context_menu", "search.marketplace": "alibaba", "url.full": "http://{ip}:8080/u/{id}/p/a"}},
+					Attrs: map[string]any{"search.trigger": "context_menu", "search.marketplace": "alibaba", "url.full": "http://{ip}:8080/u/{seg}/p/{seg}"}},
 				{Event: "settings.state", Time: sec(13), Observed: sec(13),
 					Attrs: map[string]any{"setting.open_in_new_tab": true}},
 			}}},
@@ -221,7 +221,7 @@ func expectedJSON(version string) cLine {
 			Attrs: map[string]any{"service.name": "sbi-extension", "privacy.policy.version": version},
 			Scopes: []cScope{{Records: []cRecord{
 				{Event: "search.started", Time: sec(14), Observed: sec(14),
-					Attrs: map[string]any{"search.trigger": "popup_button", "search.marketplace": "aliexpress", "url.full": "https://www.aliexpress.us/w/{id}.html"}},
+					Attrs: map[string]any{"search.trigger": "popup_button", "search.marketplace": "aliexpress", "url.full": "https://www.aliexpress.us/w/wholesale-{query}.html"}},
 			}}},
 		},
 	}

@@ -126,8 +126,13 @@ func TestBadPolicyStops(t *testing.T) {
 		},
 		{
 			name: "url mode",
-			old:  "mode: template", new: "mode: everything",
+			old:  "mode: generalize", new: "mode: everything",
 			rule: "url.mode", what: `unknown mode "everything"`,
+		},
+		{
+			name: "url site template",
+			old:  "        - /offer/{id}.html", new: "        - /offer/{offer}.html",
+			rule: "url.sites[2].templates[0]", what: "unknown placeholder {offer}",
 		},
 	}
 	for _, tc := range cases {

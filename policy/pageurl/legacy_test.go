@@ -1,13 +1,14 @@
-package policy
+package pageurl
 
 import (
 	"strings"
 	"testing"
 )
 
-// urlCases is the documented rule table (processor/minimizeprocessor/README.md
-// shows the same examples). want "" means the URL is dropped.
-var urlCases = []struct {
+// templateCases is the rule table of template mode (the seed policy's mode
+// before 2026.12), unchanged since it moved here. want "" means the URL is
+// dropped.
+var templateCases = []struct {
 	name, in, want string
 }{
 	// Marketplaces.
@@ -80,14 +81,14 @@ var urlCases = []struct {
 	{"garbage", "not a url at all", ""},
 }
 
-func TestSanitizeURLTemplate(t *testing.T) {
-	s := Seed().url
-	if len(urlCases) < 40 {
-		t.Fatalf("the rule table needs at least 40 URLs, has %d", len(urlCases))
+func TestTemplateMode(t *testing.T) {
+	s := mustCompile(t, Spec{Mode: "template"})
+	if len(templateCases) < 40 {
+		t.Fatalf("the rule table needs at least 40 URLs, has %d", len(templateCases))
 	}
-	for _, tc := range urlCases {
+	for _, tc := range templateCases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := s.sanitize(tc.in)
+			got, ok := s.Generalize(tc.in)
 			if tc.want == "" {
 				if ok {
 					t.Fatalf("sanitize(%q) = %q, want dropped", tc.in, got)
@@ -97,7 +98,7 @@ func TestSanitizeURLTemplate(t *testing.T) {
 			if !ok || got != tc.want {
 				t.Fatalf("sanitize(%q) = %q, %v; want %q", tc.in, got, ok, tc.want)
 			}
-			again, ok := s.sanitize(got)
+			again, ok := s.Generalize(got)
 			if !ok || again != got {
 				t.Fatalf("not idempotent: sanitize(%q) = %q, %v", got, again, ok)
 			}
@@ -105,28 +106,28 @@ func TestSanitizeURLTemplate(t *testing.T) {
 	}
 }
 
-func TestSanitizeURLModes(t *testing.T) {
+func TestLegacyModes(t *testing.T) {
 	const in = "https://User@Shop.Example.com:443/item/1005006123456789.html?spm=x&lang=en&q=a@b.c#frag"
 	cases := []struct {
 		name  string
-		s     urlSanitizer
+		s     *Generalizer
 		input string
 		want  string
 	}{
-		{"origin", urlSanitizer{mode: urlOrigin, maxLen: maxURLLength}, in, "https://shop.example.com"},
-		{"origin keeps port", urlSanitizer{mode: urlOrigin, maxLen: maxURLLength}, "http://a.example:8080/x?y", "http://a.example:8080"},
-		{"path", urlSanitizer{mode: urlPath, maxLen: maxURLLength}, in, "https://shop.example.com/item/1005006123456789.html"},
-		{"template", urlSanitizer{mode: urlTemplate, maxLen: maxURLLength}, in, "https://shop.example.com/item/{id}.html"},
-		{"template allowlist", urlSanitizer{mode: urlTemplate, maxLen: maxURLLength, query: set("lang", "q")}, in, "https://shop.example.com/item/{id}.html?lang=en&q={id}"},
-		{"allowlist first of repeated key", urlSanitizer{mode: urlTemplate, maxLen: maxURLLength, query: set("lang")}, "https://e.com/?lang=en&lang=fr", "https://e.com/?lang=en"},
-		{"allowlist id-like value", urlSanitizer{mode: urlTemplate, maxLen: maxURLLength, query: set("page")}, "https://e.com/?page=1234567", "https://e.com/?page={id}"},
-		{"allowlist in path mode keeps value", urlSanitizer{mode: urlPath, maxLen: maxURLLength, query: set("page")}, "https://e.com/?page=1234567", "https://e.com/?page=1234567"},
-		{"allowlist none present", urlSanitizer{mode: urlTemplate, maxLen: maxURLLength, query: set("lang")}, "https://e.com/a?x=1", "https://e.com/a"},
-		{"custom max length", urlSanitizer{mode: urlTemplate, maxLen: 20}, "https://example.com/abcdef", ""},
+		{"origin", &Generalizer{mode: modeOrigin, maxLen: MaxLength}, in, "https://shop.example.com"},
+		{"origin keeps port", &Generalizer{mode: modeOrigin, maxLen: MaxLength}, "http://a.example:8080/x?y", "http://a.example:8080"},
+		{"path", &Generalizer{mode: modePath, maxLen: MaxLength}, in, "https://shop.example.com/item/1005006123456789.html"},
+		{"template", &Generalizer{mode: modeTemplate, maxLen: MaxLength}, in, "https://shop.example.com/item/{id}.html"},
+		{"template allowlist", &Generalizer{mode: modeTemplate, maxLen: MaxLength, query: set("lang", "q")}, in, "https://shop.example.com/item/{id}.html?lang=en&q={id}"},
+		{"allowlist first of repeated key", &Generalizer{mode: modeTemplate, maxLen: MaxLength, query: set("lang")}, "https://e.com/?lang=en&lang=fr", "https://e.com/?lang=en"},
+		{"allowlist id-like value", &Generalizer{mode: modeTemplate, maxLen: MaxLength, query: set("page")}, "https://e.com/?page=1234567", "https://e.com/?page={id}"},
+		{"allowlist in path mode keeps value", &Generalizer{mode: modePath, maxLen: MaxLength, query: set("page")}, "https://e.com/?page=1234567", "https://e.com/?page=1234567"},
+		{"allowlist none present", &Generalizer{mode: modeTemplate, maxLen: MaxLength, query: set("lang")}, "https://e.com/a?x=1", "https://e.com/a"},
+		{"custom max length", &Generalizer{mode: modeTemplate, maxLen: 20}, "https://example.com/abcdef", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := tc.s.sanitize(tc.input)
+			got, ok := tc.s.Generalize(tc.input)
 			if tc.want == "" {
 				if ok {
 					t.Fatalf("got %q, want dropped", got)
@@ -136,7 +137,7 @@ func TestSanitizeURLModes(t *testing.T) {
 			if !ok || got != tc.want {
 				t.Fatalf("got %q, %v; want %q", got, ok, tc.want)
 			}
-			if again, _ := tc.s.sanitize(got); again != got {
+			if again, _ := tc.s.Generalize(got); again != got {
 				t.Fatalf("not idempotent: %q -> %q", got, again)
 			}
 		})
@@ -149,30 +150,4 @@ func set(keys ...string) map[string]struct{} {
 		m[k] = struct{}{}
 	}
 	return m
-}
-
-// FuzzSanitizeURL: never panics, output is always an http(s) URL without
-// user info, query or fragment (default allowlist), and sanitizing is
-// idempotent.
-func FuzzSanitizeURL(f *testing.F) {
-	for _, tc := range urlCases {
-		f.Add(tc.in)
-	}
-	s := Seed().url
-	f.Fuzz(func(t *testing.T, in string) {
-		out, ok := s.sanitize(in)
-		if !ok {
-			return
-		}
-		if !strings.HasPrefix(out, "https://") && !strings.HasPrefix(out, "http://") {
-			t.Fatalf("%q -> %q: not http(s)", in, out)
-		}
-		if strings.ContainsAny(out, "?#@ ") || len(out) > maxURLLength+64 {
-			t.Fatalf("%q -> %q: query, fragment, user info or space survived", in, out)
-		}
-		again, ok := s.sanitize(out)
-		if !ok || again != out {
-			t.Fatalf("not idempotent: %q -> %q -> %q (%v)", in, out, again, ok)
-		}
-	})
 }
