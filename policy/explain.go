@@ -184,17 +184,17 @@ func (ps *pass) explainRecord(lr plog.LogRecord) RecordExplanation {
 	g := ps.p.granularity
 	rx.Fields = []FieldExplanation{
 		timeField("observed_time", lr.ObservedTimestamp(), c.observed, g,
-			"set to the time of receipt (none given, or outside max_clock_skew/max_event_age of the collector's clock)"),
+			"set to the time of receipt: none given, or more than max_clock_skew ahead of or max_event_age behind the collector's clock"),
 		timeField("time", lr.Timestamp(), c.time, g,
-			"replaced by observed_time (more than max_clock_skew after or max_event_age before it)"),
+			"replaced by observed_time: more than max_clock_skew after or max_event_age before it"),
 		{Field: "severity_number", In: lr.SeverityNumber().String(), Out: c.sevNum.String()},
 		{Field: "severity_text", In: lr.SeverityText(), Out: c.sevText},
 	}
 	if c.sevNum != lr.SeverityNumber() {
-		rx.Fields[2].Note = "outside 0-24: unspecified"
+		rx.Fields[2].Note = "outside 0-24, so unspecified"
 	}
 	if c.sevText != lr.SeverityText() {
-		rx.Fields[3].Note = "not one of the spec's short names: removed"
+		rx.Fields[3].Note = "not one of the spec's short names (TRACE … FATAL4), so removed"
 	}
 	for _, f := range []struct {
 		name string

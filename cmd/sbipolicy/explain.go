@@ -115,9 +115,9 @@ func writeRecord(w *bytes.Buffer, i int, r policy.RecordExplanation, d policy.De
 	if r.Dropped {
 		switch r.Reason {
 		case policy.RecordMissingEventName:
-			fmt.Fprintf(w, "record dropped (%s): no event name, so no clause covers it\n", r.Reason)
+			fmt.Fprintf(w, "record dropped, no event name: no rule or clause covers it\n")
 		default:
-			fmt.Fprintf(w, "record dropped (%s): events names no such event\n", r.Reason)
+			fmt.Fprintf(w, "record dropped, unknown event: `events` names no such event\n")
 		}
 		return
 	}
@@ -133,7 +133,7 @@ func writeRecord(w *bytes.Buffer, i int, r policy.RecordExplanation, d policy.De
 		case f.Note == "":
 			fmt.Fprintf(w, "  %s %s: kept\n", f.Field, orEmpty(f.In))
 		default:
-			fmt.Fprintf(w, "  %s %s: %s (%s)\n", f.Field, orEmpty(f.In), orEmpty(f.Out), f.Note)
+			fmt.Fprintf(w, "  %s %s → %s: %s\n", f.Field, orEmpty(f.In), orEmpty(f.Out), f.Note)
 		}
 	}
 	if len(r.Unnamed) > 0 {
@@ -163,9 +163,22 @@ func writeAttr(w *bytes.Buffer, a policy.AttrExplanation, d policy.Description) 
 	case policy.AttrRewritten:
 		fmt.Fprintf(w, "%s to %q by %s [%s]\n", rewriteVerb(a.Kind), a.Out, a.Rule, a.Clause)
 	default:
-		fmt.Fprintf(w, "dropped, %s: %s\n", a.Reason, dropText(a))
+		fmt.Fprintf(w, "dropped, %s: %s\n", reasonWords[a.Reason], dropText(a))
 	}
 	_ = d
+}
+
+// reasonWords names each drop reason (the metrics' reason label is
+// AttrReason.String()).
+var reasonWords = [policy.NumAttrReasons]string{
+	policy.AttrNotAllowed: "not allowed",
+	policy.AttrWrongType:  "wrong type",
+	policy.AttrConstraint: "constraint not met",
+	policy.AttrVocabulary: "not in vocabulary",
+	policy.AttrInvalidURL: "invalid URL",
+	policy.AttrCondition:  "condition does not hold",
+	policy.AttrDetected:   "detector found personal data",
+	policy.AttrDuplicate:  "duplicate key",
 }
 
 func rewriteVerb(k policy.SanitizeKind) string {

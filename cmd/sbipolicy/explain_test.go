@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sbi-telemetry/otelcol-sbi/policy"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of explain")
+
+const (
+	seedPolicy  = "../../config/policy.yaml"
+	testReceipt = "2026-11-28T10:00:05Z"
+	// testKey is the pseudonymization key of features-policy.yaml.
+	testKeyEnv = "SBIPOLICY_TEST_KEY"
+	testKey    = "0123456789abcdef0123456789abcdef"
+)
+
+// explainCases: the example extension's three events, the junk a buggy or
+// hostile client sends (compact and OTLP), and a policy using every kind of
+// attribute rule. The golden files hold the exact text explain prints.
+var explainCases = []struct {
+	name, policy, input string
+}{
+	{"events", seedPolicy, "testdata/events.json"},
+	{"events-otlp", seedPolicy, "testdata/events-otlp.json"},
+	{"junk", seedPolicy, "testdata/junk.json"},
+	{"junk-otlp", seedPolicy, "testdata/junk-otlp.json"},
+	{"features", "testdata/features-policy.yaml", "testdata/features.json"},
+}
+
+func TestExplainGolden(t *testing.T) {
+	t.Setenv(testKeyEnv, testKey)
+	for _, tc := range explainCases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"explain", "--policy", tc.policy, "--now", testReceipt, tc.input}, nil, &stdout, &stderr)
+			require.Equal(t, 0, code, stderr.String())
+			golden := filepath.Join("testdata", tc.name+".golden")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, stdout.Bytes(), 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run go test ./cmd/sbipolicy -run TestExplainGolden -update")
+			assert.Equal(t, string(want), stdout.String())
+		})
+	}
+}
+
+// TestExplainStdin: "-" and no file both read stdin.
+func TestExplainStdin(t *testing.T) {
+	input, err := os.ReadFile("testdata/events.json")
+	require.NoError(t, err)
+	want, err := os.ReadFile("testdata/events.golden")
+	require.NoError(t, err)
+	for _, args := range [][]string{{"-"}, {}} {
+		var stdout, stderr bytes.Buffer
+		full := append([]string{"explain", "--policy", seedPolicy, "--now", testReceipt}, args...)
+		require.Equal(t, 0, run(full, bytes.NewReader(input), &stdout, &stderr), stderr.String())
+		assert.Equal(t, string(want), stdout.String())
+	}
+}
+
+// TestExplainAgreesWithApply: for every input, the attributes the
+// explanation keeps (with their rewritten values) are exactly, in order, the
+// ones Apply writes, and the records it drops are the ones Apply removes.
+func TestExplainAgreesWithApply(t *testing.T) {
+	t.Setenv(testKeyEnv, testKey)
+	receipt, err := time.Parse(time.RFC3339, testReceipt)
+	require.NoError(t, err)
+	inputs := []struct{ policy, input string }{{seedPolicy, "../../processor/minimizeprocessor/testdata/input.json"}}
+	for _, tc := range explainCases {
+		inputs = append(inputs, struct{ policy, input string }{tc.policy, tc.input})
+	}
+	for _, in := range inputs {
+		t.Run(in.input, func(t *testing.T) {
+			p, err := policy.LoadFile(in.policy)
+			require.NoError(t, err)
+			p = p.WithClock(func() time.Time { return receipt })
+			data, err := os.ReadFile(in.input)
+			require.NoError(t, err)
+			ld, err := decodeEvents(data, "sbi-extension", receipt)
+			require.NoError(t, err)
+			x := p.Explain(ld)
+			out := plog.NewLogs()
+			ld.CopyTo(out)
+			p.Apply(out)
+
+			// Each record as its event name then key=value in order.
+			var want [][]string
+			for _, r := range x.Records {
+				if r.Dropped {
+					continue
+				}
+				rec := []string{r.Event}
+				for _, a := range r.Attributes {
+					switch a.Outcome {
+					case policy.AttrKept:
+						rec = append(rec, a.Key+"="+a.In.AsString())
+					case policy.AttrRewritten:
+						rec = append(rec, a.Key+"="+a.Out)
+					}
+				}
+				want = append(want, rec)
+			}
+			var got [][]string
+			for _, rl := range out.ResourceLogs().All() {
+				for _, sl := range rl.ScopeLogs().All() {
+					for _, lr := range sl.LogRecords().All() {
+						rec := []string{lr.EventName()}
+						for k, v := range lr.Attributes().All() {
+							rec = append(rec, k+"="+v.AsString())
+						}
+						got = append(got, rec)
+					}
+				}
+			}
+			require.NotEmpty(t, got)
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+func TestExplainErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		input string
+		code  int
+		msg   string
+	}{
+		{"not JSON", nil, "nope", 1, "input is not a JSON object"},
+		{"neither format", nil, `{"foo": 1}`, 1, `neither "events"`},
+		{"compact unknown field", nil, `{"events": [], "extra": 1}`, 1, "unknown field"},
+		{"compact nested value", nil, `{"events": [{"name": "a", "attributes": {"k": {"x": 1}}}]}`, 1, "string, number or boolean"},
+		{"compact bad time", nil, `{"events": [{"name": "a", "time": "yesterday"}]}`, 1, "RFC 3339"},
+		{"compact missing name", nil, `{"events": [{"time": 1}]}`, 1, "events[0].name: required"},
+		{"bad --now", []string{"--now", "soon"}, `{"events": []}`, 2, "--now"},
+		{"missing policy", []string{"--policy", "testdata/no-such.yaml"}, `{"events": []}`, 1, "no such file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"explain"}, tc.args...)
+			if !strings.Contains(strings.Join(tc.args, " "), "--policy") {
+				args = append(args, "--policy", seedPolicy)
+			}
+			code := run(args, strings.NewReader(tc.input), &stdout, &stderr)
+			assert.Equal(t, tc.code, code)
+			assert.Contains(t, stderr.String(), tc.msg)
+			assert.Empty(t, stdout.String())
+		})
+	}
+}
