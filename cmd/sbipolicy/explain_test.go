@@ -161,3 +161,35 @@ func TestExplainErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestReadmeExample: the worked example in README.md is explain's output for
+// testdata/events.json (the golden file), so the README cannot drift from
+// what the tool prints. -update rewrites the README's copy.
+func TestReadmeExample(t *testing.T) {
+	golden, err := os.ReadFile("testdata/events.golden")
+	require.NoError(t, err)
+	const marker = "output (OTLP JSON"
+	head, _, ok := strings.Cut(string(golden), marker)
+	require.True(t, ok)
+	head = strings.Replace(head, "policy "+seedPolicy, "policy config/policy.yaml", 1)
+	var indented strings.Builder
+	for _, line := range strings.SplitAfter(head, "\n") {
+		if strings.TrimSpace(line) != "" {
+			indented.WriteString("   ")
+		}
+		indented.WriteString(line)
+	}
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	const open = "   ```text\n"
+	start := strings.Index(string(readme), open)
+	end := strings.Index(string(readme), "   "+marker)
+	require.True(t, start >= 0 && end > start, "README.md: the explain example block is missing")
+	block := string(readme[start+len(open) : end])
+	if *update {
+		fixed := string(readme[:start+len(open)]) + indented.String() + string(readme[end:])
+		require.NoError(t, os.WriteFile("README.md", []byte(fixed), 0o644))
+		block = indented.String()
+	}
+	assert.Equal(t, indented.String(), block, "README.md's example differs from testdata/events.golden: go test ./cmd/sbipolicy -update")
+}
