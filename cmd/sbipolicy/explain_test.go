@@ -3,14 +3,17 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sbi-telemetry/otelcol-sbi/policy"
@@ -91,44 +94,68 @@ func TestExplainAgreesWithApply(t *testing.T) {
 			require.NoError(t, err)
 			ld, err := decodeEvents(data, "sbi-extension", receipt)
 			require.NoError(t, err)
-			x := p.Explain(ld)
-			out := plog.NewLogs()
-			ld.CopyTo(out)
-			p.Apply(out)
-
-			// Each record as its event name then key=value in order.
-			var want [][]string
-			for _, r := range x.Records {
-				if r.Dropped {
-					continue
-				}
-				rec := []string{r.Event}
-				for _, a := range r.Attributes {
-					switch a.Outcome {
-					case policy.AttrKept:
-						rec = append(rec, a.Key+"="+a.In.AsString())
-					case policy.AttrRewritten:
-						rec = append(rec, a.Key+"="+a.Out)
-					}
-				}
-				want = append(want, rec)
-			}
-			var got [][]string
-			for _, rl := range out.ResourceLogs().All() {
-				for _, sl := range rl.ScopeLogs().All() {
-					for _, lr := range sl.LogRecords().All() {
-						rec := []string{lr.EventName()}
-						for k, v := range lr.Attributes().All() {
-							rec = append(rec, k+"="+v.AsString())
-						}
-						got = append(got, rec)
-					}
-				}
-			}
-			require.NotEmpty(t, got)
-			assert.Equal(t, want, got)
+			require.NotZero(t, ld.LogRecordCount())
+			assert.NoError(t, agrees(p, ld))
 		})
 	}
+}
+
+// agrees checks that the explanation of ld is what Apply does to it: each
+// kept record's attributes (with rewritten values) are, in order, the ones
+// Apply writes, the records it drops are the ones Apply removes, and so for
+// each resource's attributes.
+func agrees(p *policy.Policy, ld plog.Logs) error {
+	x := p.Explain(ld)
+	out := plog.NewLogs()
+	ld.CopyTo(out)
+	p.Apply(out)
+
+	kept := func(axs []policy.AttrExplanation) []string {
+		var kv []string
+		for _, a := range axs {
+			switch a.Outcome {
+			case policy.AttrKept:
+				kv = append(kv, a.Key+"="+a.In.AsString())
+			case policy.AttrRewritten:
+				kv = append(kv, a.Key+"="+a.Out)
+			}
+		}
+		return kv
+	}
+	all := func(m pcommon.Map) []string {
+		var kv []string
+		for k, v := range m.All() {
+			kv = append(kv, k+"="+v.AsString())
+		}
+		return kv
+	}
+	var want, got [][]string
+	resKept := map[int]bool{}
+	for _, r := range x.Records {
+		if !r.Dropped {
+			resKept[r.Resource] = true
+			want = append(want, append([]string{r.Event}, kept(r.Attributes)...))
+		}
+	}
+	for _, r := range x.Resources {
+		if resKept[r.Index] {
+			want = append(want, append(kept(r.Attributes), policy.VersionAttribute+"="+r.Stamp))
+		}
+	}
+	var resources [][]string
+	for _, rl := range out.ResourceLogs().All() {
+		resources = append(resources, all(rl.Resource().Attributes()))
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				got = append(got, append([]string{lr.EventName()}, all(lr.Attributes())...))
+			}
+		}
+	}
+	got = append(got, resources...)
+	if !reflect.DeepEqual(want, got) {
+		return fmt.Errorf("explanation %q, Apply %q", want, got)
+	}
+	return nil
 }
 
 func TestExplainErrors(t *testing.T) {
@@ -192,4 +219,29 @@ func TestReadmeExample(t *testing.T) {
 		block = indented.String()
 	}
 	assert.Equal(t, indented.String(), block, "README.md's example differs from testdata/events.golden: go test ./cmd/sbipolicy -update")
+}
+
+// FuzzExplain: the decoders never panic, and whatever they accept, the
+// explanation agrees with Apply. The seeds are the test inputs.
+func FuzzExplain(f *testing.F) {
+	for _, tc := range explainCases {
+		data, err := os.ReadFile(tc.input)
+		require.NoError(f, err)
+		f.Add(data)
+	}
+	f.Add([]byte(`{"events":[{"name":"search.started","attributes":{"search.trigger":"context_menu","url.full":"https://u:p@1-2-3-4.sslip.io/a/b?q=1"}}]}`))
+	f.Add([]byte(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"attributes":[{"key":"event.name","value":{"stringValue":"ui.interaction"}},{"key":"ui.action","value":{"stringValue":"click"}},{"key":"ui.action","value":{"stringValue":"open"}}]}]}]}]}`))
+	p, err := policy.LoadFile(seedPolicy)
+	require.NoError(f, err)
+	receipt := time.Date(2026, 11, 28, 10, 0, 5, 0, time.UTC)
+	p = p.WithClock(func() time.Time { return receipt })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ld, err := decodeEvents(data, "sbi-extension", receipt)
+		if err != nil {
+			return
+		}
+		if err := agrees(p, ld); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
