@@ -46,12 +46,12 @@ func runExplain(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ld, err := decodeEvents(data, *serviceName, receipt)
+	ld, legacy, err := decodeEvents(data, *serviceName, receipt)
 	if err != nil {
 		return err
 	}
 	var b bytes.Buffer
-	if err := explain(&b, p.WithClock(func() time.Time { return receipt }), *policyFile, ld); err != nil {
+	if err := explain(&b, p.WithClock(func() time.Time { return receipt }), *policyFile, ld, legacy); err != nil {
 		return err
 	}
 	_, err = stdout.Write(b.Bytes())
@@ -60,7 +60,7 @@ func runExplain(args []string, stdin io.Reader, stdout io.Writer) error {
 
 // explain writes the explanation of ld under p, then what p.Apply makes of
 // it (on a copy: the same engine call minimize makes).
-func explain(w *bytes.Buffer, p *policy.Policy, source string, ld plog.Logs) error {
+func explain(w *bytes.Buffer, p *policy.Policy, source string, ld plog.Logs, legacy map[int]bool) error {
 	d := p.Describe()
 	x := p.Explain(ld)
 	fmt.Fprintf(w, "policy %s, version %s\n", filepath.ToSlash(source), d.Version)
@@ -71,7 +71,7 @@ func explain(w *bytes.Buffer, p *policy.Policy, source string, ld plog.Logs) err
 			res = rec.Resource
 			writeResource(w, x.Resources[res], d)
 		}
-		writeRecord(w, i, rec, d)
+		writeRecord(w, i, rec, d, legacy[i])
 	}
 
 	out := plog.NewLogs()
@@ -106,7 +106,7 @@ func writeResource(w *bytes.Buffer, r policy.ResourceExplanation, d policy.Descr
 	}
 }
 
-func writeRecord(w *bytes.Buffer, i int, r policy.RecordExplanation, d policy.Description) {
+func writeRecord(w *bytes.Buffer, i int, r policy.RecordExplanation, d policy.Description, legacy bool) {
 	name := strconv.Quote(r.Event)
 	if r.Event == "" {
 		name = "(no name)"
@@ -122,6 +122,9 @@ func writeRecord(w *bytes.Buffer, i int, r policy.RecordExplanation, d policy.De
 		return
 	}
 	fmt.Fprintf(w, "kept by %s %s\n", r.Rule, clauseText(r.Clause, d))
+	if legacy {
+		fmt.Fprintf(w, "  event.name attribute: moved into the event name, as the receiver does for older SDKs\n")
+	}
 	for _, a := range r.Attributes {
 		writeAttr(w, a, d)
 	}

@@ -92,7 +92,7 @@ func TestExplainAgreesWithApply(t *testing.T) {
 			p = p.WithClock(func() time.Time { return receipt })
 			data, err := os.ReadFile(in.input)
 			require.NoError(t, err)
-			ld, err := decodeEvents(data, "sbi-extension", receipt)
+			ld, _, err := decodeEvents(data, "sbi-extension", receipt)
 			require.NoError(t, err)
 			require.NotZero(t, ld.LogRecordCount())
 			assert.NoError(t, agrees(p, ld))
@@ -236,7 +236,7 @@ func FuzzExplain(f *testing.F) {
 	receipt := time.Date(2026, 11, 28, 10, 0, 5, 0, time.UTC)
 	p = p.WithClock(func() time.Time { return receipt })
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ld, err := decodeEvents(data, "sbi-extension", receipt)
+		ld, _, err := decodeEvents(data, "sbi-extension", receipt)
 		if err != nil {
 			return
 		}

@@ -24,44 +24,51 @@ const receiverScope = "github.com/sbi-telemetry/otelcol-sbi/receiver/exteventsre
 // them to the pipeline: compact events mapped as DESIGN.md describes
 // (service.name from the receiver's config, service.version from the
 // request, observed time = receipt), OTLP records with a legacy `event.name`
-// attribute normalized into EventName.
-func decodeEvents(data []byte, serviceName string, receipt time.Time) (plog.Logs, error) {
+// attribute normalized into EventName. legacy holds the running indexes of
+// the records so normalized.
+func decodeEvents(data []byte, serviceName string, receipt time.Time) (ld plog.Logs, legacy map[int]bool, err error) {
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return plog.Logs{}, fmt.Errorf("input is not a JSON object: %w", err)
+		return plog.Logs{}, nil, fmt.Errorf("input is not a JSON object: %w", err)
 	}
 	switch {
 	case probe["resourceLogs"] != nil:
 		ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(data)
 		if err != nil {
-			return plog.Logs{}, fmt.Errorf("OTLP JSON: %w", err)
+			return plog.Logs{}, nil, fmt.Errorf("OTLP JSON: %w", err)
 		}
-		normalizeEventNames(ld)
-		return ld, nil
+		return ld, normalizeEventNames(ld), nil
 	case probe["events"] != nil:
-		return decodeCompact(data, serviceName, receipt)
+		ld, err := decodeCompact(data, serviceName, receipt)
+		return ld, nil, err
 	default:
-		return plog.Logs{}, errors.New(`input has neither "events" (compact JSON) nor "resourceLogs" (OTLP JSON)`)
+		return plog.Logs{}, nil, errors.New(`input has neither "events" (compact JSON) nor "resourceLogs" (OTLP JSON)`)
 	}
 }
 
 // normalizeEventNames does what the receiver does for older SDKs: a record
 // without EventName but with a string event.name attribute gets the value as
-// its EventName, and the attribute is removed.
-func normalizeEventNames(ld plog.Logs) {
+// its EventName, and the attribute is removed. It returns the running
+// indexes of the records it changed.
+func normalizeEventNames(ld plog.Logs) map[int]bool {
+	changed := map[int]bool{}
+	i := 0
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
+				i++
 				if lr.EventName() != "" {
 					continue
 				}
 				if v, ok := lr.Attributes().Get("event.name"); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
 					lr.SetEventName(v.Str())
 					lr.Attributes().Remove("event.name")
+					changed[i-1] = true
 				}
 			}
 		}
 	}
+	return changed
 }
 
 type compactRequest struct {
