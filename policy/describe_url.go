@@ -8,17 +8,19 @@ type URLInfo struct {
 	MaxLength int
 	// QueryAllowlist lists the query parameters that may stay (sorted).
 	QueryAllowlist []string
-	// Sets holds the mode's other closed sets (e.g. kept subdomains, path
-	// words, site templates), by setting name, each sorted. Adding a member
-	// lets more out; removing one, less.
-	Sets map[string][]string
+	// Summary is the sanitizer's own one-line account of what of a URL
+	// leaves (the data inventory's); it changes when rules beyond the mode,
+	// the length and the query allowlist change (e.g. generalize mode's
+	// vocabularies).
+	Summary string
 }
 
 // DescribeURL returns the policy's URL settings as data.
 func (p *Policy) DescribeURL() URLInfo {
 	return URLInfo{
-		Mode:           p.url.mode.String(),
-		MaxLength:      p.url.maxLen,
-		QueryAllowlist: sortedKeys(p.url.query),
+		Mode:           p.url.Mode(),
+		MaxLength:      p.url.MaxLength(),
+		QueryAllowlist: p.url.QueryAllowlist(),
+		Summary:        p.url.Describe(),
 	}
 }

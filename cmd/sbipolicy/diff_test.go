@@ -287,3 +287,16 @@ func countSubjects(cs []change, prefix string) int {
 	}
 	return n
 }
+
+// TestDiffURLSummary: URL rules the policy exposes only through the
+// sanitizer's summary (generalize mode's vocabularies) are listed as a
+// change that cannot be ordered, unless a mode, length or query change
+// already accounts for the difference.
+func TestDiffURLSummary(t *testing.T) {
+	g := func(summary string, query ...string) policy.URLInfo {
+		return policy.URLInfo{Mode: "generalize", MaxLength: 2048, QueryAllowlist: query, Summary: summary}
+	}
+	assert.Empty(t, diffURL(g("a"), g("a")))
+	assert.Equal(t, []change{{unknown, "url", "rules changed: 12 words → 13 words"}}, diffURL(g("12 words"), g("13 words")))
+	assert.Equal(t, []change{{widens, "url.query_allowlist", "parameters added: `q`"}}, diffURL(g("no query"), g("query only q", "q")))
+}
