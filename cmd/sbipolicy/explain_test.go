@@ -172,6 +172,9 @@ func TestExplainErrors(t *testing.T) {
 		{"compact nested value", nil, `{"events": [{"name": "a", "attributes": {"k": {"x": 1}}}]}`, 1, "string, number or boolean"},
 		{"compact bad time", nil, `{"events": [{"name": "a", "time": "yesterday"}]}`, 1, "RFC 3339"},
 		{"compact missing name", nil, `{"events": [{"time": 1}]}`, 1, "events[0].name: required"},
+		{"compact value over the receiver's limit", nil, `{"events": [{"name": "a", "attributes": {"k": "` + strings.Repeat("x", 4097) + `"}}]}`, 1,
+			"the receiver rejects this request (400): events[0].attributes: a value longer than max_value_length 4096"},
+		{"compact name over the receiver's limit", nil, `{"events": [{"name": "` + strings.Repeat("n", 129) + `"}]}`, 1, "events[0].name: longer than max_key_length 128"},
 		{"bad --now", []string{"--now", "soon"}, `{"events": []}`, 2, "--now"},
 		{"missing policy", []string{"--policy", "testdata/no-such.yaml"}, `{"events": []}`, 1, "no such file"},
 	} {

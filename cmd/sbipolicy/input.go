@@ -12,6 +12,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sbi-telemetry/otelcol-sbi/receiver/exteventsreceiver"
 )
 
 // receiverScope is the scope name the extevents receiver gives compact events
@@ -127,6 +129,9 @@ func decodeCompact(data []byte, serviceName string, receipt time.Time) (plog.Log
 	if err := dec.Decode(&req); err != nil {
 		return plog.Logs{}, fmt.Errorf("compact JSON: %w", err)
 	}
+	if err := withinLimits(&req, receiverLimits()); err != nil {
+		return plog.Logs{}, fmt.Errorf("the receiver rejects this request (400): %w", err)
+	}
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
 	rl.Resource().Attributes().PutStr("service.name", serviceName)
@@ -178,7 +183,7 @@ func compactTime(raw json.RawMessage) (pcommon.Timestamp, error) {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
+		if err != nil || t.Unix() < 0 || t.Year() > 2262 { // outside int64 nanoseconds, as the receiver checks
 			return 0, errors.New("must be an RFC 3339 timestamp string or epoch milliseconds")
 		}
 		return pcommon.NewTimestampFromTime(t), nil
@@ -195,4 +200,38 @@ func readInput(path string, stdin io.Reader) ([]byte, error) {
 		return io.ReadAll(stdin)
 	}
 	return readFile(path)
+}
+
+// receiverLimits are the extevents receiver's default limits, read from its
+// factory so they cannot drift.
+func receiverLimits() exteventsreceiver.LimitsConfig {
+	return exteventsreceiver.NewFactory().CreateDefaultConfig().(*exteventsreceiver.Config).Limits
+}
+
+// withinLimits applies the limits the receiver enforces on a compact request
+// (it answers 400 to the whole request when one is exceeded).
+func withinLimits(req *compactRequest, lim exteventsreceiver.LimitsConfig) error {
+	if len(req.ServiceVersion) > lim.MaxValueLength {
+		return fmt.Errorf("service_version: longer than max_value_length %d", lim.MaxValueLength)
+	}
+	if len(req.Events) > lim.MaxEventsPerRequest {
+		return fmt.Errorf("events: more than max_events_per_request %d", lim.MaxEventsPerRequest)
+	}
+	for i, ev := range req.Events {
+		if len(ev.Name) > lim.MaxKeyLength {
+			return fmt.Errorf("events[%d].name: longer than max_key_length %d", i, lim.MaxKeyLength)
+		}
+		if len(ev.Attributes.keys) > lim.MaxAttributesPerEvent {
+			return fmt.Errorf("events[%d].attributes: more than max_attributes_per_event %d", i, lim.MaxAttributesPerEvent)
+		}
+		for j, k := range ev.Attributes.keys {
+			if k == "" || len(k) > lim.MaxKeyLength {
+				return fmt.Errorf("events[%d].attributes: a key empty or longer than max_key_length %d", i, lim.MaxKeyLength)
+			}
+			if v, ok := ev.Attributes.vals[j].(string); ok && len(v) > lim.MaxValueLength {
+				return fmt.Errorf("events[%d].attributes: a value longer than max_value_length %d", i, lim.MaxValueLength)
+			}
+		}
+	}
+	return nil
 }
