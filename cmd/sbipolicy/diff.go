@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -44,11 +45,11 @@ func runDiff(args []string, stdout io.Writer) error {
 	if len(args) != 2 {
 		return fmt.Errorf("%w: diff takes two policy files, OLD and NEW", errUsage)
 	}
-	oldP, err := policy.LoadFile(args[0])
+	oldP, err := loadPolicyArg(args[0])
 	if err != nil {
 		return err
 	}
-	newP, err := policy.LoadFile(args[1])
+	newP, err := loadPolicyArg(args[1])
 	if err != nil {
 		return err
 	}
@@ -62,6 +63,21 @@ func runDiff(args []string, stdout io.Writer) error {
 		return err
 	}
 	return sameVersionError(old, nw, changes)
+}
+
+// loadPolicyArg loads a policy file, or REV:PATH (a file as committed, read
+// with git show) when no file has that name: `diff main:config/policy.yaml
+// config/policy.yaml` reviews the work tree against main.
+func loadPolicyArg(arg string) (*policy.Policy, error) {
+	rev, path, isRev := strings.Cut(arg, ":")
+	if _, err := os.Stat(arg); err == nil || !isRev || rev == "" || path == "" {
+		return policy.LoadFile(arg)
+	}
+	content, err := git("show", rev+":"+path)
+	if err != nil {
+		return nil, err
+	}
+	return policy.Parse([]byte(content), arg)
 }
 
 // sameVersionError: a change that lets more out (or may) must come with a

@@ -300,3 +300,19 @@ func TestDiffURLSummary(t *testing.T) {
 	assert.Equal(t, []change{{unknown, "url", "rules changed: 12 words → 13 words"}}, diffURL(g("12 words"), g("13 words")))
 	assert.Equal(t, []change{{widens, "url.query_allowlist", "parameters added: `q`"}}, diffURL(g("no query"), g("query only q", "q")))
 }
+
+// TestDiffGitRevision: REV:PATH names a policy as committed.
+func TestDiffGitRevision(t *testing.T) {
+	if _, err := git("rev-parse", "HEAD"); err != nil {
+		t.Skip("not in a git checkout:", err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"diff", "HEAD:config/policy.yaml", "HEAD:config/policy.yaml"}, nil, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Contains(t, stdout.String(), "Old: `HEAD:config/policy.yaml`; new: `HEAD:config/policy.yaml`.\n\nNo change.\n")
+
+	stdout.Reset()
+	stderr.Reset()
+	assert.Equal(t, 1, run([]string{"diff", "no-such-rev-x:config/policy.yaml", seedPolicy}, nil, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "git show no-such-rev-x:config/policy.yaml")
+}

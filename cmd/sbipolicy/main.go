@@ -19,7 +19,8 @@ const usage = `usage:
       (as /v1/events accepts it) or OTLP JSON (ExportLogsServiceRequest).
   sbipolicy diff OLD NEW
       Markdown: what NEW lets out that OLD did not, and the reverse. Exit 1
-      when NEW lets more out but keeps OLD's version.
+      when NEW lets more out but keeps OLD's version. OLD and NEW are files,
+      or REV:PATH for a file as committed (e.g. main:config/policy.yaml).
   sbipolicy check FILE
       validates FILE exactly as the collector does (same messages); exit 1 on error.
   sbipolicy changes [--policy config/policy.yaml] [--out docs/policy-changes.md]
