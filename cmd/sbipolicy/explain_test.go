@@ -248,3 +248,24 @@ func FuzzExplain(f *testing.F) {
 		}
 	})
 }
+
+// TestRootReadmeExample: the lines of explain output quoted in the root
+// README's policy section are lines explain prints for them.
+func TestRootReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	golden, err := os.ReadFile("testdata/events.golden")
+	require.NoError(t, err)
+	_, block, ok := strings.Cut(string(readme), "$ go run ./cmd/sbipolicy explain --now 2026-11-28T10:00:05Z cmd/sbipolicy/testdata/events.json\n")
+	require.True(t, ok, "README.md: the explain example is missing")
+	block, _, _ = strings.Cut(block, "$ echo")
+	n := 0
+	for _, line := range strings.Split(block, "\n") {
+		if line == "" || line == "..." || strings.HasPrefix(line, "  ...") {
+			continue
+		}
+		assert.Contains(t, string(golden), line+"\n")
+		n++
+	}
+	assert.Positive(t, n)
+}
