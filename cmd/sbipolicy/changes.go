@@ -31,6 +31,7 @@ const (
 )
 
 var (
+	versionLine  = regexp.MustCompile(`(?m)^version:\s*"?([^"\s#]+)"?`)
 	entryHeading = regexp.MustCompile("^## `([^`]+)`$")
 	entrySHA     = regexp.MustCompile("^- File sha256: `([0-9a-f]{64})`$")
 )
@@ -131,7 +132,7 @@ func newState(rev string, content []byte) policyState {
 
 // versionOf reads the version line of a policy this engine cannot compile.
 func versionOf(content []byte) string {
-	m := regexp.MustCompile(`(?m)^version:\s*"?([^"\s#]+)"?`).FindSubmatch(content)
+	m := versionLine.FindSubmatch(content)
 	if m == nil {
 		return "(none)"
 	}
@@ -140,9 +141,8 @@ func versionOf(content []byte) string {
 
 // entry is one version: the last content that carried it.
 type entry struct {
-	state   policyState
-	prev    *policyState
-	commits int
+	state policyState
+	prev  *policyState
 }
 
 // entries groups consecutive contents by version. Only the newest content may
@@ -158,10 +158,9 @@ func entries(states []policyState) ([]entry, error) {
 				return nil, fmt.Errorf("config/policy.yaml (%s) changed but keeps version %q of %s: bump `version`", s.rev, s.version, last.state.rev)
 			}
 			last.state = s
-			last.commits++
 			continue
 		}
-		e := entry{state: s, commits: 1}
+		e := entry{state: s}
 		if len(es) > 0 {
 			prev := es[len(es)-1].state
 			e.prev = &prev

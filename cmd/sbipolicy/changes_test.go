@@ -144,3 +144,18 @@ func TestChangesRender(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, signed, string(again), "regeneration keeps a filled sign-off line")
 }
+
+// TestChangesUncompilable: a past version this engine cannot compile keeps
+// its entry (version read from the file) with the reason instead of a diff.
+func TestChangesUncompilable(t *testing.T) {
+	ss := states(t, "v1")
+	broken := newState("x", []byte("version: \"v0\" # old schema\nclauses: {ui: x}\nevents: {a: {clause: ui, colour: red}}\n"))
+	require.Error(t, broken.err)
+	assert.Equal(t, "v0", broken.version)
+	doc, err := renderChanges("config/policy.yaml", append([]policyState{broken}, ss...), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"v1", "v0"}, []string{parseChanges(string(doc))[0].version, parseChanges(string(doc))[1].version})
+	assert.Contains(t, string(doc), "The previous version does not compile with the current engine")
+	assert.Contains(t, string(doc), "This version does not compile with the current engine")
+	assert.Contains(t, string(doc), "field colour not found")
+}
