@@ -10,7 +10,7 @@ DIST := dist/otelcol-sbi
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 JSCLIENT := test/jsclient
 
-.PHONY: all build run test unit e2e generate docs bench reliability npm-deps clean
+.PHONY: all build run test unit e2e generate docs policy-changes sbipolicy bench reliability npm-deps clean
 
 all: build
 
@@ -58,6 +58,15 @@ generate:
 
 docs:
 	$(GO) run ./cmd/policydoc -policy config/policy.yaml -out docs/data-inventory.md
+
+# docs/policy-changes.md: one entry per policy version, the diff against the version before it
+# in git (needs the full history); keeps filled-in sign-off lines.
+policy-changes:
+	$(GO) run ./cmd/sbipolicy changes --policy config/policy.yaml --out docs/policy-changes.md
+
+# The policy review tool, shipped beside the collector binary.
+sbipolicy:
+	$(GO) build -trimpath -o dist/sbipolicy ./cmd/sbipolicy
 
 bench: build
 	$(MAKE) -C bench bench
