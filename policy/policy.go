@@ -21,8 +21,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/sbi-telemetry/otelcol-sbi/config"
-	"github.com/sbi-telemetry/otelcol-sbi/policy/scan"
 	"github.com/sbi-telemetry/otelcol-sbi/policy/pageurl"
+	"github.com/sbi-telemetry/otelcol-sbi/policy/scan"
 )
 
 // VersionAttribute is the resource attribute Apply stamps with the policy's

@@ -11,8 +11,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/sbi-telemetry/otelcol-sbi/policy/scan"
 	"github.com/sbi-telemetry/otelcol-sbi/policy/pageurl"
+	"github.com/sbi-telemetry/otelcol-sbi/policy/scan"
 )
 
 // spec is the YAML schema of a policy file. It is decoded strictly: an unknown
@@ -58,7 +58,6 @@ type attrSpec struct {
 	Clause       string              `yaml:"clause"`
 	Description  string              `yaml:"description"`
 }
-
 
 // Parse compiles a policy document. source names it in errors (a file path, or
 // "inline"/"seed"). Every error names the source, the rule and the problem.
