@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -9,22 +8,27 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
-// keptBatch is 100 records that all survive the seed policy: the kept path.
+// keptBatch is 100 records already in their minimized form under the seed
+// policy (whole-second times just before receipt, vocabulary values): the
+// kept path, what a second Apply or the egress guard sees.
 func keptBatch() plog.Logs {
+	now := time.Now().Truncate(time.Second)
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
 	rl.Resource().Attributes().PutStr("service.name", "sbi-extension")
 	rl.Resource().Attributes().PutStr("service.version", "3.2.1")
+	rl.Resource().Attributes().PutStr(VersionAttribute, Seed().Version())
 	lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
 	for i := range 100 {
 		lr := lrs.AppendEmpty()
-		lr.SetTimestamp(pcommon.Timestamp(1764324000*time.Second + time.Duration(i)*time.Millisecond))
+		lr.SetTimestamp(pcommon.NewTimestampFromTime(now.Add(-time.Duration(i) * time.Second)))
+		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(now))
 		a := lr.Attributes()
 		switch i % 4 {
 		case 0, 1:
 			lr.SetEventName("ui.interaction")
 			a.PutStr("ui.surface", "popup")
-			a.PutStr("ui.control", fmt.Sprintf("control_%d", i%7))
+			a.PutStr("ui.control", []string{"search_button", "upload_image", "open_options", "close_popup"}[i%4/2+i%7%2])
 			a.PutStr("ui.action", "click")
 		case 2:
 			lr.SetEventName("settings.state")
@@ -60,6 +64,19 @@ func benchApply(b *testing.B, p *Policy, gen func() plog.Logs) {
 }
 
 func BenchmarkApplyKeptPath(b *testing.B) { benchApply(b, Seed(), keptBatch) }
+
+// rawBatch is keptBatch as a client sends it: millisecond times, the
+// receipt time set by the receiver, no stamp.
+func rawBatch() plog.Logs {
+	ld := keptBatch()
+	ld.ResourceLogs().At(0).Resource().Attributes().Remove(VersionAttribute)
+	for i, lr := range ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().All() {
+		lr.SetTimestamp(lr.Timestamp() + pcommon.Timestamp(i)*pcommon.Timestamp(time.Millisecond))
+	}
+	return ld
+}
+
+func BenchmarkApplyRaw(b *testing.B) { benchApply(b, Seed(), rawBatch) }
 
 func BenchmarkCheckKeptPath(b *testing.B) {
 	ld := keptBatch()

@@ -210,7 +210,11 @@ func (ps *pass) applyRecord(ev *eventRule, lr plog.LogRecord) {
 	if conforms(c, lr) == None {
 		return
 	}
-	writeRecord(c, lr)
+	for i := range recordFields {
+		if f := &recordFields[i]; !f.equal(c, lr) {
+			f.write(c, lr)
+		}
+	}
 	clearKnownUnnamed(lr)
 	if conforms(c, lr) == None {
 		return
