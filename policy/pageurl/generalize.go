@@ -169,6 +169,20 @@ func (g *Generalizer) run(raw string, ex *explainer) (string, bool) {
 // subdomain labels, or a placeholder, and returns the site whose templates
 // apply (nil: none).
 func (g *Generalizer) appendGeneralHost(buf []byte, host string, ex *explainer) ([]byte, *site, bool) {
+	if g.hosts == nil || ex != nil {
+		return g.generalHost(buf, host, ex)
+	}
+	slot := g.hosts.slot(host)
+	if e := slot.Load(); e != nil && e.host == host {
+		return append(buf, e.out...), e.site, e.ok
+	}
+	n := len(buf)
+	buf, st, ok := g.generalHost(buf, host, nil)
+	slot.Store(&hostEntry{host: strings.Clone(host), out: string(buf[n:]), site: st, ok: ok})
+	return buf, st, ok
+}
+
+func (g *Generalizer) generalHost(buf []byte, host string, ex *explainer) ([]byte, *site, bool) {
 	if host == "" || len(host) > 253 {
 		return buf, nil, false
 	}
@@ -213,7 +227,7 @@ func (g *Generalizer) appendGeneralHost(buf []byte, host string, ex *explainer) 
 	if upper {
 		h = strings.ToLower(h) // rare: browsers send hosts lowercased
 	}
-	suffix := g.suffixes.icannSuffix(h)
+	suffix := icannSuffix(h)
 	switch {
 	case suffix == "":
 		note(ex, "host", host, phHost, "top-level label not in the public suffix list (a local name)")
@@ -276,43 +290,30 @@ func icannSuffix(h string) string {
 	return s
 }
 
-// suffixCache remembers the ICANN public suffix of recently seen hosts: the
-// list lookup is a binary search per label, and publicsuffix.PublicSuffix
-// first tries netip.ParseAddr, whose error allocates. Page URLs come from few
-// hosts, so a direct-mapped cache makes the common case a hash and a string
-// comparison, with no allocation. Entries are replaced, never freed: the
-// cache holds at most len(slots) hosts. A nil cache looks up every time.
-type suffixCache struct {
-	slots [1024]atomic.Pointer[suffixEntry]
+// hostCache remembers the generalized form of recently seen hosts: page
+// URLs come from few hosts, and the host is most of the work (the public
+// suffix lookup is a binary search per label, and publicsuffix.PublicSuffix
+// first tries netip.ParseAddr, whose error allocates). A direct-mapped table
+// makes the common case a hash and a string comparison, with no allocation.
+// Entries are replaced, never freed: it holds at most len(slots) hosts. A nil
+// cache computes every time. The cache is an optimization, not a rule.
+type hostCache struct {
+	slots [1024]atomic.Pointer[hostEntry]
 }
 
-type suffixEntry struct {
-	host string
-	n    int // length of the suffix; -1: not in the list
+type hostEntry struct {
+	host string // as sent
+	out  string // as written
+	site *site
+	ok   bool
 }
 
-func (c *suffixCache) icannSuffix(h string) string {
-	if c == nil {
-		return icannSuffix(h)
+func (c *hostCache) slot(host string) *atomic.Pointer[hostEntry] {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(host); i++ {
+		h = (h ^ uint32(host[i])) * 16777619
 	}
-	hash := uint32(2166136261) // FNV-1a
-	for i := 0; i < len(h); i++ {
-		hash = (hash ^ uint32(h[i])) * 16777619
-	}
-	slot := &c.slots[hash%uint32(len(c.slots))]
-	if e := slot.Load(); e != nil && e.host == h {
-		if e.n < 0 {
-			return ""
-		}
-		return h[len(h)-e.n:]
-	}
-	s := icannSuffix(h)
-	n := len(s)
-	if s == "" {
-		n = -1
-	}
-	slot.Store(&suffixEntry{host: strings.Clone(h), n: n})
-	return s
+	return &c.slots[h%uint32(len(c.slots))]
 }
 
 // ipBearing reports whether subdomain labels spell an IP address the way

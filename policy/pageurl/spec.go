@@ -80,7 +80,7 @@ type Generalizer struct {
 	exts       map[string]struct{}
 	sites      map[string]*site // registrable domain → its templates
 	siteList   []*site
-	suffixes   *suffixCache
+	hosts      *hostCache
 }
 
 type site struct {
@@ -137,7 +137,7 @@ func Compile(s *Spec, fail func(rule, msg string)) *Generalizer {
 		}
 		return g
 	}
-	g.suffixes = new(suffixCache)
+	g.hosts = new(hostCache)
 	g.subdomains = compileSet("url.subdomains", s.Subdomains, isLabel, "a lowercase host label ([a-z0-9-], at most 63)", failf)
 	g.words = compileSet("url.path_words", s.PathWords, isWord, "a lowercase word ([a-z0-9_-], at most 32, no digits only)", failf)
 	g.exts = compileSet("url.extensions", s.Extensions, isExt, "a lowercase file extension ([a-z0-9], 1 to 5, without the dot)", failf)
