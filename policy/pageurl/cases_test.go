@@ -1,5 +1,7 @@
 package pageurl
 
+import "strings"
+
 // generalizeCases is the rule table of generalize mode under the seed policy
 // (config/policy.yaml): real-world URL shapes with their exact output. want
 // "" means the URL is dropped. The processor README shows a selection.
@@ -239,4 +241,5 @@ var generalizeCases = []struct {
 	{"empty host", "https:///path", ""},
 	{"unterminated ipv6", "http://[::1/", ""},
 	{"garbage", "not a url at all", ""},
+	{"longer than max_length once generalized", "https://example.com" + strings.Repeat("/a", 1010), ""},
 }

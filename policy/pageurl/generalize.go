@@ -159,6 +159,12 @@ func (g *Generalizer) run(raw string, ex *explainer) (string, bool) {
 	} else if path != "" || query != "" {
 		note(ex, "path", path, "", "removed: origin mode")
 	}
+	if len(buf) > g.maxLen {
+		// Placeholders can be longer than what they replace (a → {seg});
+		// an output that its own check would drop is not written either.
+		note(ex, "url", raw, "", "dropped: longer than max_length once generalized")
+		return "", false
+	}
 	if string(buf) == raw { // no allocation: the common case on re-checks
 		return raw, true
 	}

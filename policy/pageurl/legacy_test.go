@@ -124,6 +124,7 @@ func TestLegacyModes(t *testing.T) {
 		{"allowlist in path mode keeps value", &Generalizer{mode: modePath, maxLen: MaxLength, query: set("page")}, "https://e.com/?page=1234567", "https://e.com/?page=1234567"},
 		{"allowlist none present", &Generalizer{mode: modeTemplate, maxLen: MaxLength, query: set("lang")}, "https://e.com/a?x=1", "https://e.com/a"},
 		{"custom max length", &Generalizer{mode: modeTemplate, maxLen: 20}, "https://example.com/abcdef", ""},
+		{"output over max length", &Generalizer{mode: modeTemplate, maxLen: 24}, "https://e.com/a@b/a@b/x", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
