@@ -163,15 +163,18 @@ func personalSamples(rng *rand.Rand) map[string][]sample {
 	return out
 }
 
-// survival returns the fraction of samples with a secret in the output, and
-// the fraction dropped whole.
-func survival(g *Generalizer, samples []sample) (survived, dropped float64, example string) {
-	var s, d int
+// survival returns the fraction of samples with a secret in the output, the
+// fraction dropped whole, and how many outputs are not fixed points.
+func survival(g *Generalizer, samples []sample) (survived, dropped float64, notFixed int, example string) {
+	var s, d, fixed int
 	for _, smp := range samples {
 		out, ok := g.Generalize(smp.url)
 		if !ok {
 			d++
 			continue
+		}
+		if again, ok := g.Generalize(out); !ok || again != out {
+			fixed++
 		}
 		lo := strings.ToLower(out)
 		for _, sec := range smp.secret {
@@ -184,7 +187,7 @@ func survival(g *Generalizer, samples []sample) (survived, dropped float64, exam
 			}
 		}
 	}
-	return float64(s) / float64(len(samples)), float64(d) / float64(len(samples)), example
+	return float64(s) / float64(len(samples)), float64(d) / float64(len(samples)), fixed, example
 }
 
 func TestSurvival(t *testing.T) {
@@ -203,8 +206,11 @@ func TestSurvival(t *testing.T) {
 		for _, name := range sortedSampleKeys(set.m) {
 			samples := set.m[name]
 			total += len(samples)
-			s, d, ex := survival(seed(), samples)
-			ts, _, _ := survival(template, samples)
+			s, d, nf, ex := survival(seed(), samples)
+			ts, _, tnf, _ := survival(template, samples)
+			if nf+tnf > 0 {
+				t.Errorf("%s %s: %d outputs are not fixed points", set.kind, name, nf+tnf)
+			}
 			t.Logf("%-16s %-17s n=%5d  generalize: survived %.4f dropped %.4f   template mode: survived %.4f", set.kind, name, len(samples), s, d, ts)
 			if s != 0 {
 				t.Errorf("%s %s: %.4f survive generalize mode, e.g. %s", set.kind, name, s, ex)
