@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"math/bits"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -35,6 +37,7 @@ type canonRecord struct {
 	sevNum   plog.SeverityNumber
 	sevText  string
 	attrs    []canonAttr
+	changed  uint8 // bit i: recordFields[i] differs from the input's
 }
 
 // canonAttr is a kept attribute, its value copied out of the input so the
@@ -60,42 +63,44 @@ func findAttr(attrs []canonAttr, key string) *canonAttr {
 
 // A recordField is one LogRecord field the policy names. This table is the
 // only place a record's fields are listed: canon computes the field's
-// minimized value from the input, write puts it into a record (an empty one,
-// or the input itself on Apply's shortcut), equal compares a record with it,
-// size is its protobuf wire size. Check requires every field to be equal and
-// the record's wire size to be exactly the sum of theirs, so a field missing
-// from this table cannot pass, and Apply emits only records Check accepts.
+// minimized value from the input and reports whether it differs from the
+// input's, write puts it into a record (an empty one, or the input itself on
+// Apply's shortcut), size is its protobuf wire size. Check requires every
+// field to be unchanged and the record's wire size to be exactly the sum of
+// theirs, so a field missing from this table cannot pass, and Apply emits
+// only records Check accepts.
 type recordField struct {
 	name      string
 	violation Violation
-	canon     func(ps *pass, ev *eventRule, lr plog.LogRecord, c *canonRecord)
+	canon     func(ps *pass, ev *eventRule, lr plog.LogRecord, c *canonRecord) (changed bool)
 	write     func(c *canonRecord, lr plog.LogRecord)
-	equal     func(c *canonRecord, lr plog.LogRecord) bool
 	size      func(c *canonRecord) int
 }
 
 var recordFields = [...]recordField{
 	{
 		name: "event_name", violation: ViolationEvent,
-		canon: func(_ *pass, ev *eventRule, _ plog.LogRecord, c *canonRecord) { c.event = ev.name },
+		canon: func(_ *pass, ev *eventRule, lr plog.LogRecord, c *canonRecord) bool {
+			c.event = ev.name
+			return lr.EventName() != c.event
+		},
 		write: func(c *canonRecord, lr plog.LogRecord) { lr.SetEventName(c.event) },
-		equal: func(c *canonRecord, lr plog.LogRecord) bool { return lr.EventName() == c.event },
 		size:  func(c *canonRecord) int { return sizeString(c.event) },
 	},
 	{
 		// The time of receipt (the receiver sets it); one outside the policy's
 		// bounds around this pass's clock is replaced by the clock.
 		name: "observed_time", violation: ViolationTimestamp,
-		canon: func(ps *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) {
+		canon: func(ps *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) bool {
 			o := lr.ObservedTimestamp()
 			if !ps.p.inBounds(o, ps.now) {
 				o = ps.now
 				ps.count(SanitizedTime)
 			}
 			c.observed = ps.p.truncate(o)
+			return lr.ObservedTimestamp() != c.observed
 		},
 		write: func(c *canonRecord, lr plog.LogRecord) { lr.SetObservedTimestamp(c.observed) },
-		equal: func(c *canonRecord, lr plog.LogRecord) bool { return lr.ObservedTimestamp() == c.observed },
 		size:  func(c *canonRecord) int { return sizeFixed64(uint64(c.observed)) },
 	},
 	{
@@ -103,7 +108,7 @@ var recordFields = [...]recordField{
 		// the time of receipt, so it can carry no value a client picks freely.
 		// Runs after observed_time, whose canonical value it is bounded by.
 		name: "time", violation: ViolationTimestamp,
-		canon: func(ps *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) {
+		canon: func(ps *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) bool {
 			// No time (0) stays so; a time from 1970 that truncates to 0 is out
 			// of bounds like any other.
 			t := ps.p.truncate(lr.Timestamp())
@@ -112,21 +117,21 @@ var recordFields = [...]recordField{
 				ps.count(SanitizedTime)
 			}
 			c.time = t
+			return lr.Timestamp() != c.time
 		},
 		write: func(c *canonRecord, lr plog.LogRecord) { lr.SetTimestamp(c.time) },
-		equal: func(c *canonRecord, lr plog.LogRecord) bool { return lr.Timestamp() == c.time },
 		size:  func(c *canonRecord) int { return sizeFixed64(uint64(c.time)) },
 	},
 	{
 		name: "severity_number", violation: ViolationSeverity,
-		canon: func(_ *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) {
+		canon: func(_ *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) bool {
 			c.sevNum = lr.SeverityNumber()
 			if c.sevNum < plog.SeverityNumberUnspecified || c.sevNum > plog.SeverityNumberFatal4 {
 				c.sevNum = plog.SeverityNumberUnspecified
 			}
+			return lr.SeverityNumber() != c.sevNum
 		},
 		write: func(c *canonRecord, lr plog.LogRecord) { lr.SetSeverityNumber(c.sevNum) },
-		equal: func(c *canonRecord, lr plog.LogRecord) bool { return lr.SeverityNumber() == c.sevNum },
 		size: func(c *canonRecord) int {
 			if c.sevNum == 0 {
 				return 0
@@ -137,24 +142,27 @@ var recordFields = [...]recordField{
 	{
 		// Only the spec's short names (TRACE … FATAL4): free text could carry anything.
 		name: "severity_text", violation: ViolationSeverity,
-		canon: func(_ *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) {
+		canon: func(_ *pass, _ *eventRule, lr plog.LogRecord, c *canonRecord) bool {
 			c.sevText = ""
 			if _, ok := severityTexts[lr.SeverityText()]; ok {
 				c.sevText = lr.SeverityText()
 			}
+			return lr.SeverityText() != c.sevText
 		},
 		write: func(c *canonRecord, lr plog.LogRecord) { lr.SetSeverityText(c.sevText) },
-		equal: func(c *canonRecord, lr plog.LogRecord) bool { return lr.SeverityText() == c.sevText },
 		size:  func(c *canonRecord) int { return sizeString(c.sevText) },
 	},
 	{
 		name: "attributes", violation: ViolationAttribute,
-		canon: func(ps *pass, ev *eventRule, lr plog.LogRecord, c *canonRecord) {
-			c.attrs = ps.canonAttrs(c.attrs[:0], lr.Attributes(), ev.lookup)
+		// The kept attributes are a subsequence of the input's: unchanged when
+		// none is dropped and no value is rewritten.
+		canon: func(ps *pass, ev *eventRule, lr plog.LogRecord, c *canonRecord) bool {
+			var rewritten bool
+			c.attrs, rewritten = ps.canonAttrs(c.attrs[:0], lr.Attributes(), ev.lookup)
 			c.attrs = ps.applyConditions(ev, c.attrs)
+			return rewritten || len(c.attrs) != lr.Attributes().Len()
 		},
 		write: func(c *canonRecord, lr plog.LogRecord) { syncAttrs(c.attrs, lr.Attributes()) },
-		equal: func(c *canonRecord, lr plog.LogRecord) bool { return attrsEqual(c.attrs, lr.Attributes()) },
 		size:  func(c *canonRecord) int { return sizeAttrs(c.attrs) },
 	},
 }
@@ -171,25 +179,32 @@ var emptyRecord = plog.NewLogRecord()
 // canonicalize fills ps.canon from lr, field by field.
 func (ps *pass) canonicalize(ev *eventRule, lr plog.LogRecord) *canonRecord {
 	c := &ps.canon
+	c.changed = 0
 	for i := range recordFields {
-		recordFields[i].canon(ps, ev, lr, c)
+		if recordFields[i].canon(ps, ev, lr, c) {
+			c.changed |= 1 << i
+		}
 	}
 	return c
+}
+
+// size is the wire size of the canonical record.
+func (c *canonRecord) size() int {
+	n := emptyRecordSize
+	for i := range recordFields {
+		n += recordFields[i].size(c)
+	}
+	return n
 }
 
 // conforms compares lr with its canonical form: each named field, then the
 // wire size, which exceeds the canonical size exactly when lr carries
 // something no field of the table names.
 func conforms(c *canonRecord, lr plog.LogRecord) Violation {
-	size := emptyRecordSize
-	for i := range recordFields {
-		f := &recordFields[i]
-		if !f.equal(c, lr) {
-			return f.violation
-		}
-		size += f.size(c)
+	if c.changed != 0 {
+		return recordFields[bits.TrailingZeros8(c.changed)].violation
 	}
-	if sizer.LogRecordSize(lr) != size {
+	if sizer.LogRecordSize(lr) != c.size() {
 		return ViolationUnnamedField
 	}
 	return None
@@ -197,26 +212,22 @@ func conforms(c *canonRecord, lr plog.LogRecord) Violation {
 
 // applyRecord turns lr into its canonical record: the named fields' canonical
 // values and nothing else. The canonical record is built in an empty record
-// unless a shortcut provably gives the same bytes: a record that already is
-// canonical stays as it is; otherwise the named fields are written into lr in
-// place and the fields today's pdata has besides them are cleared, and if
-// the result is then exactly canonical (every named field equal, wire size
-// equal) it stays. Anything else, a field nobody named included, takes the
-// build from empty. The shortcut saves the allocations of rebuilding every
-// attribute of every record (raw input is never canonical: client times are
-// finer than the granularity).
+// unless a shortcut provably gives the same bytes: the fields that differ
+// are written into lr in place and the fields today's pdata has besides the
+// named ones are cleared; if lr's wire size is then the canonical record's,
+// lr is the canonical record (every named field equal, nothing else set) and
+// stays. Anything else, a field nobody named included, takes the build from
+// empty. The shortcut saves rebuilding every attribute of every record (raw
+// input is never canonical: client times are finer than the granularity).
 func (ps *pass) applyRecord(ev *eventRule, lr plog.LogRecord) {
 	c := ps.canonicalize(ev, lr)
-	if conforms(c, lr) == None {
-		return
-	}
 	for i := range recordFields {
-		if f := &recordFields[i]; !f.equal(c, lr) {
-			f.write(c, lr)
+		if c.changed&(1<<i) != 0 {
+			recordFields[i].write(c, lr)
 		}
 	}
 	clearKnownUnnamed(lr)
-	if conforms(c, lr) == None {
+	if sizer.LogRecordSize(lr) == c.size() {
 		return
 	}
 	emptyRecord.CopyTo(lr)
@@ -261,25 +272,26 @@ func (ps *pass) checkRecord(lr plog.LogRecord) Violation {
 // canonAttrs appends to dst the attributes of attrs that the rules keep, in
 // input order, each in its minimized form; a repeated key keeps its first
 // kept value (a second value is a second, unchecked channel).
-func (ps *pass) canonAttrs(dst []canonAttr, attrs pcommon.Map, lookup func(string) (*attrRule, AttrReason)) []canonAttr {
+func (ps *pass) canonAttrs(dst []canonAttr, attrs pcommon.Map, lookup func(string) (*attrRule, AttrReason)) (_ []canonAttr, rewritten bool) {
 	src := -1
-	for k, v := range attrs.All() {
+	attrs.Range(func(k string, v pcommon.Value) bool {
 		src++
 		r, reason := lookup(k)
 		if r == nil {
 			ps.dropAttr(reason)
-			continue
+			return true
 		}
 		o, repl, reason, kind := ps.p.eval(r, v, ps.keys)
 		if o == drop {
 			ps.dropAttr(reason)
-			continue
+			return true
 		}
 		if findAttr(dst, k) != nil {
 			ps.dropAttr(AttrDuplicate)
-			continue
+			return true
 		}
-		a := canonAttr{src: src, key: k, typ: v.Type(), rule: r}
+		dst = append(dst, canonAttr{src: src, key: k, typ: v.Type(), rule: r})
+		a := &dst[len(dst)-1]
 		switch a.typ {
 		case pcommon.ValueTypeStr:
 			a.str = v.Str()
@@ -294,11 +306,12 @@ func (ps *pass) canonAttrs(dst []canonAttr, attrs pcommon.Map, lookup func(strin
 		}
 		if o == replace {
 			a.str = repl
+			rewritten = true
 			ps.count(kind)
 		}
-		dst = append(dst, a)
-	}
-	return dst
+		return true
+	})
+	return dst, rewritten
 }
 
 // applyConditions drops attributes whose `when` condition does not hold.
@@ -360,44 +373,11 @@ func syncAttrs(attrs []canonAttr, m pcommon.Map) {
 	}
 }
 
-func attrsEqual(attrs []canonAttr, m pcommon.Map) bool {
-	if m.Len() != len(attrs) {
-		return false
-	}
-	i := 0
-	for k, v := range m.All() {
-		a := &attrs[i]
-		i++
-		if k != a.key || v.Type() != a.typ {
-			return false
-		}
-		switch a.typ {
-		case pcommon.ValueTypeStr:
-			if v.Str() != a.str {
-				return false
-			}
-		case pcommon.ValueTypeBool:
-			if v.Bool() != (a.num != 0) {
-				return false
-			}
-		case pcommon.ValueTypeInt:
-			if v.Int() != a.num {
-				return false
-			}
-		case pcommon.ValueTypeDouble:
-			if v.Double() != a.dbl {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // Resources. The canonical resource is the allowed attributes in input
 // order, then the policy stamp; nothing else.
 
 func (ps *pass) canonResource(res pcommon.Resource) []canonAttr {
-	attrs := ps.canonAttrs(ps.canon.attrs[:0], res.Attributes(), ps.p.resourceRule)
+	attrs, _ := ps.canonAttrs(ps.canon.attrs[:0], res.Attributes(), ps.p.resourceRule)
 	ps.canon.attrs = append(attrs, canonAttr{src: -1, key: VersionAttribute, typ: pcommon.ValueTypeStr, str: ps.p.version})
 	return ps.canon.attrs
 }
@@ -436,9 +416,9 @@ func (ps *pass) checkResource(res pcommon.Resource) Violation {
 		return ViolationPolicy
 	}
 	// The stamp is canonical input here: count nothing, keep it in place.
-	attrs := ps.canonAttrs(ps.canon.attrs[:0], res.Attributes(), ps.p.checkResourceRule)
+	attrs, rewritten := ps.canonAttrs(ps.canon.attrs[:0], res.Attributes(), ps.p.checkResourceRule)
 	ps.canon.attrs = attrs
-	if !attrsEqual(attrs, res.Attributes()) || findIndex(attrs, VersionAttribute) != len(attrs)-1 {
+	if rewritten || len(attrs) != res.Attributes().Len() || findIndex(attrs, VersionAttribute) != len(attrs)-1 {
 		return ViolationResource
 	}
 	if !ps.resourceSizeIs(res, sizeAttrs(attrs)) {
