@@ -6,6 +6,7 @@ package exteventsreceiver
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 	"time"
 
@@ -73,9 +74,10 @@ func realisticPayloads(tb testing.TB, n int) (compact, otlpJSONBody, otlpProtoBo
 }
 
 // BenchmarkDecodeAndMap measures decoding and mapping one request of 50 events
-// into pdata, without HTTP: the compact decoder, the receiver's OTLP path
-// (unmarshal + limits + event.name normalization), and the bare pdata
-// unmarshal that upstream otlpreceiver does for the same payload.
+// into pdata, without HTTP: each encoding's decode (the compact decoder; the
+// OTLP path: unmarshal + event.name normalization + limits) and the stamp
+// (service.name, observed time), and the bare pdata unmarshal that upstream
+// otlpreceiver does for the same payload.
 func BenchmarkDecodeAndMap(b *testing.B) {
 	compact, oj, op := realisticPayloads(b, 50)
 	cfg := createDefaultConfig().(*Config)
@@ -83,36 +85,33 @@ func BenchmarkDecodeAndMap(b *testing.B) {
 	require.NoError(b, err)
 
 	b.Run("compact_json", func(b *testing.B) {
+		enc, ok := r.events.negotiate(&http.Request{Header: http.Header{"Content-Type": {contentTypeText}}})
+		require.True(b, ok)
 		b.SetBytes(int64(len(compact)))
 		b.ReportAllocs()
 		for b.Loop() {
-			ld := plog.NewLogs()
-			if _, derr := decodeCompact(compact, r.lim, cfg.ServiceName, metadata.ScopeName, 1, ld); derr != nil {
-				b.Fatal(derr)
+			ld, n, _, derr := enc.decode(compact, &cfg.Limits)
+			if derr != nil || n != 50 {
+				b.Fatal(derr, n)
 			}
+			stamp(ld, cfg.ServiceName, 1)
 		}
 	})
 	for _, tc := range []struct {
 		name  string
 		body  []byte
 		proto bool
-	}{{"otlp_json", oj, false}, {"otlp_proto", op, true}} {
+		enc   encoding
+	}{{"otlp_json", oj, false, otlpJSONEncoding}, {"otlp_proto", op, true, otlpProtoEncoding}} {
 		b.Run(tc.name+"/extevents", func(b *testing.B) {
 			b.SetBytes(int64(len(tc.body)))
 			b.ReportAllocs()
 			for b.Loop() {
-				req := plogotlp.NewExportRequest()
-				if tc.proto {
-					err = req.UnmarshalProto(tc.body)
-				} else {
-					err = req.UnmarshalJSON(tc.body)
+				ld, acc, _, derr := tc.enc.decode(tc.body, &cfg.Limits)
+				if derr != nil || acc != 50 {
+					b.Fatal(derr, acc)
 				}
-				if err != nil {
-					b.Fatal(err)
-				}
-				if acc, _ := r.limitAndNormalize(req.Logs()); acc != 50 {
-					b.Fatal(acc)
-				}
+				stamp(ld, cfg.ServiceName, 1)
 			}
 		})
 		b.Run(tc.name+"/pdata_unmarshal_only", func(b *testing.B) {
@@ -138,7 +137,7 @@ func TestRealisticPayloadsAgree(t *testing.T) {
 	compact, oj, op := realisticPayloads(t, 50)
 	t.Logf("50 events: compact JSON %d B, OTLP JSON %d B, OTLP protobuf %d B", len(compact), len(oj), len(op))
 	ld := plog.NewLogs()
-	n, derr := decodeCompact(compact, decodeLimits{maxEvents: 500, maxAttributes: 64, maxKeyLen: 128, maxValueLen: 4096}, "sbi-extension", "x", 0, ld)
+	n, derr := decodeCompact(compact, &createDefaultConfig().(*Config).Limits, "x", ld)
 	require.Nil(t, derr)
 	require.Equal(t, 50, n)
 	req := plogotlp.NewExportRequest()

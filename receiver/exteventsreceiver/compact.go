@@ -7,8 +7,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -19,19 +17,11 @@ import (
 //	{"service_version":"3.2.1","events":[{"name":"ui.interaction","time":"2026-11-28T10:00:00Z",
 //	  "attributes":{"ui.surface":"popup","ui.action":"click"}}]}
 //
-// It is decoded by a purpose-built single-pass parser rather than encoding/json:
-// the shape is fixed (so nesting is bounded by construction), and the parser
-// rejects what encoding/json lets through silently (invalid UTF-8, duplicate
-// keys, unknown fields) and enforces the limits while reading. It writes straight
-// into pdata, so a valid request costs one pass and no intermediate structs.
-
-// decodeLimits are the limits the compact decoder enforces.
-type decodeLimits struct {
-	maxEvents     int
-	maxAttributes int
-	maxKeyLen     int
-	maxValueLen   int
-}
+// It is decoded in one pass on top of the lexer (lexer.go) rather than with
+// encoding/json: the shape is fixed (so nesting is bounded by construction),
+// and the decoder rejects what encoding/json lets through silently (invalid
+// UTF-8, duplicate keys, unknown fields) and enforces the limits (limits.go)
+// while reading. It writes straight into pdata: no intermediate structs.
 
 // compactError describes why a compact request was rejected. Its text never
 // contains anything from the request except structural positions (field path,
@@ -44,12 +34,9 @@ type compactError struct {
 
 func (e *compactError) Error() string { return e.Field + ": " + e.Msg }
 
-// Messages are constants so that no request content can reach them.
+// Format messages (fixed texts, like the lexer's), so that no request content
+// can reach them.
 const (
-	msgInvalidJSON    = "invalid JSON"
-	msgInvalidUTF8    = "invalid UTF-8 in string"
-	msgNotObject      = "must be an object"
-	msgNotArray       = "must be an array"
 	msgNotString      = "must be a string"
 	msgUnknownField   = "unknown field"
 	msgDuplicateField = "duplicate field"
@@ -79,10 +66,8 @@ const maxEpochMillis = math.MaxInt64 / int64(time.Millisecond)
 
 // compactDecoder parses one request body. It is not safe for concurrent use.
 type compactDecoder struct {
-	data []byte
-	pos  int
-	lim  decodeLimits
-	buf  []byte // scratch for strings with escapes
+	lexer
+	lim *LimitsConfig
 
 	// interned holds the short strings of this request (names, keys, enum-like
 	// values repeat across its events), so each is allocated once per request.
@@ -113,76 +98,56 @@ func (d *compactDecoder) intern(b []byte) string {
 	return s
 }
 
-// decodeCompact parses data and appends one ResourceLogs to ld. On error ld may
-// hold a partial result and must be discarded by the caller.
-func decodeCompact(data []byte, lim decodeLimits, serviceName string, scopeName string, observed pcommon.Timestamp, ld plog.Logs) (int, *compactError) {
-	d := compactDecoder{data: data, lim: lim}
+// decodeCompact parses data into one ResourceLogs (resource service.version,
+// scope scopeName) appended to ld, and returns the number of events. The
+// pipeline stamps service.name and the observed time afterwards, as for OTLP.
+// On error ld may hold a partial result and must be discarded by the caller.
+func decodeCompact(data []byte, lim *LimitsConfig, scopeName string, ld plog.Logs) (int, *compactError) {
+	d := compactDecoder{lexer: lexer{data: data}, lim: lim}
 	rl := ld.ResourceLogs().AppendEmpty()
 	res := rl.Resource()
-	res.Attributes().PutStr("service.name", serviceName)
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(scopeName)
 	records := sl.LogRecords()
 
-	d.skipWS()
-	if !d.consume('{') {
-		return 0, reqErr(fieldRequest, msgNotObject)
-	}
 	var seenVersion, seenEvents bool
 	n := 0
-	first := true
-	for {
-		d.skipWS()
-		if d.consume('}') {
-			break
-		}
-		if !first && !d.consume(',') {
-			return 0, reqErr(fieldRequest, msgInvalidJSON)
-		}
-		first = false
-		d.skipWS()
-		key, ok, bad := d.readKey()
-		if !ok {
-			return 0, reqErr(fieldRequest, bad)
-		}
+	err := d.object(func(key []byte, _ int) error {
 		switch string(key) {
 		case "service_version":
 			if seenVersion {
-				return 0, reqErr(fieldServiceVersion, msgDuplicateField)
+				return reqErr(fieldServiceVersion, msgDuplicateField)
 			}
 			seenVersion = true
-			d.skipWS()
-			if d.peek() != '"' {
-				return 0, reqErr(fieldServiceVersion, msgNotString)
+			v, err := d.readStringValue()
+			if err != nil {
+				return at(err, fieldServiceVersion)
 			}
-			v, msg := d.readString()
-			if msg != "" {
-				return 0, reqErr(fieldServiceVersion, msg)
-			}
-			if len(v) > d.lim.maxValueLen {
-				return 0, reqErr(fieldServiceVersion, msgValueTooLong)
+			if !d.lim.valueOK(len(v)) {
+				return reqErr(fieldServiceVersion, msgValueTooLong)
 			}
 			if len(v) > 0 {
 				res.Attributes().PutStr("service.version", string(v))
 			}
 		case "events":
 			if seenEvents {
-				return 0, reqErr(fieldEvents, msgDuplicateField)
+				return reqErr(fieldEvents, msgDuplicateField)
 			}
 			seenEvents = true
-			var err *compactError
-			if n, err = d.readEvents(records, observed); err != nil {
-				return 0, err
-			}
+			var err error
+			n, err = d.readEvents(records)
+			return err
 		default:
-			return 0, reqErr(fieldRequest, msgUnknownField)
+			return reqErr(fieldRequest, msgUnknownField)
 		}
-	}
-	d.skipWS()
-	if d.pos != len(d.data) {
+		return nil
+	})
+	switch {
+	case err != nil:
+		return 0, at(err, fieldRequest)
+	case !d.end():
 		return 0, reqErr(fieldRequest, msgTrailing)
-	}
-	if !seenEvents {
+	case !seenEvents:
 		return 0, reqErr(fieldEvents, msgRequired)
 	}
 	return n, nil
@@ -192,432 +157,201 @@ func reqErr(field, msg string) *compactError {
 	return &compactError{Field: field, Msg: msg, Index: -1}
 }
 
-func eventErr(i int, sub, msg string) *compactError {
+// at gives a position-less error (msgError) its request-level field; an error
+// that already has a position is kept.
+func at(err error, field string) *compactError {
+	if ce, ok := err.(*compactError); ok {
+		return ce
+	}
+	return reqErr(field, err.Error())
+}
+
+// eventAt is at for a field of event i (sub "" for the event itself). The
+// field path is built only here, on the error path.
+func eventAt(err error, i int, sub string) *compactError {
+	if ce, ok := err.(*compactError); ok {
+		return ce
+	}
 	f := "events[" + strconv.Itoa(i) + "]"
 	if sub != "" {
 		f += "." + sub
 	}
-	return &compactError{Field: f, Msg: msg, Index: i}
+	return &compactError{Field: f, Msg: err.Error(), Index: i}
 }
 
-func (d *compactDecoder) readEvents(records plog.LogRecordSlice, observed pcommon.Timestamp) (int, *compactError) {
-	d.skipWS()
-	if !d.consume('[') {
-		return 0, reqErr(fieldEvents, msgNotArray)
-	}
+func (d *compactDecoder) readEvents(records plog.LogRecordSlice) (int, error) {
 	n := 0
-	for {
-		d.skipWS()
-		if d.consume(']') {
-			return n, nil
+	err := d.array(func(i int) error {
+		if !d.lim.eventsOK(i + 1) {
+			return &compactError{Field: fieldEvents, Msg: msgTooManyEvents, Index: i}
 		}
-		if n > 0 && !d.consume(',') {
-			return 0, reqErr(fieldEvents, msgInvalidJSON)
-		}
-		if n >= d.lim.maxEvents {
-			return 0, &compactError{Field: fieldEvents, Msg: msgTooManyEvents, Index: n}
-		}
-		lr := records.AppendEmpty()
-		lr.SetObservedTimestamp(observed)
-		if err := d.readEvent(n, lr); err != nil {
-			return 0, err
+		if err := d.readEvent(i, records.AppendEmpty()); err != nil {
+			return err
 		}
 		n++
+		return nil
+	})
+	if err != nil {
+		return 0, at(err, fieldEvents)
 	}
+	return n, nil
 }
 
-func (d *compactDecoder) readEvent(i int, lr plog.LogRecord) *compactError {
-	d.skipWS()
-	if !d.consume('{') {
-		return eventErr(i, "", msgNotObject)
-	}
+func (d *compactDecoder) readEvent(i int, lr plog.LogRecord) error {
 	var seenName, seenTime, seenAttrs bool
-	first := true
-	for {
-		d.skipWS()
-		if d.consume('}') {
-			break
-		}
-		if !first && !d.consume(',') {
-			return eventErr(i, "", msgInvalidJSON)
-		}
-		first = false
-		d.skipWS()
-		key, ok, bad := d.readKey()
-		if !ok {
-			return eventErr(i, "", bad)
-		}
-		d.skipWS()
+	err := d.object(func(key []byte, _ int) error {
 		switch string(key) {
 		case "name":
 			if seenName {
-				return eventErr(i, "name", msgDuplicateField)
+				return eventAt(msgError(msgDuplicateField), i, "name")
 			}
 			seenName = true
-			if d.peek() != '"' {
-				return eventErr(i, "name", msgNotString)
-			}
-			v, msg := d.readString()
-			if msg != "" {
-				return eventErr(i, "name", msg)
-			}
-			if len(v) == 0 {
-				return eventErr(i, "name", msgEmpty)
-			}
-			if len(v) > d.lim.maxKeyLen {
-				return eventErr(i, "name", msgNameTooLong)
+			v, err := d.readStringValue()
+			switch {
+			case err != nil:
+				return eventAt(err, i, "name")
+			case len(v) == 0:
+				return eventAt(msgError(msgEmpty), i, "name")
+			case !d.lim.keyOK(len(v)):
+				return eventAt(msgError(msgNameTooLong), i, "name")
 			}
 			lr.SetEventName(d.intern(v))
 		case "time":
 			if seenTime {
-				return eventErr(i, "time", msgDuplicateField)
+				return eventAt(msgError(msgDuplicateField), i, "time")
 			}
 			seenTime = true
-			ts, msg := d.readTime()
-			if msg != "" {
-				return eventErr(i, "time", msg)
+			ts, err := d.readTime()
+			if err != nil {
+				return eventAt(err, i, "time")
 			}
 			lr.SetTimestamp(ts)
 		case "attributes":
 			if seenAttrs {
-				return eventErr(i, "attributes", msgDuplicateField)
+				return eventAt(msgError(msgDuplicateField), i, "attributes")
 			}
 			seenAttrs = true
-			if msg := d.readAttributes(lr.Attributes()); msg != "" {
-				return eventErr(i, "attributes", msg)
+			if err := d.readAttributes(lr.Attributes()); err != nil {
+				return eventAt(err, i, "attributes")
 			}
 		default:
-			return eventErr(i, "", msgUnknownField)
+			return eventAt(msgError(msgUnknownField), i, "")
 		}
+		return nil
+	})
+	if err != nil {
+		return eventAt(err, i, "")
 	}
 	if !seenName {
-		return eventErr(i, "name", msgRequired)
+		return eventAt(msgError(msgRequired), i, "name")
 	}
 	return nil
 }
 
-func (d *compactDecoder) readTime() (pcommon.Timestamp, string) {
+// readStringValue reads a value that must be a string.
+func (d *compactDecoder) readStringValue() ([]byte, error) {
+	if d.peek() != '"' {
+		return nil, msgError(msgNotString)
+	}
+	return d.readString()
+}
+
+func (d *compactDecoder) readTime() (pcommon.Timestamp, error) {
 	switch c := d.peek(); {
 	case c == '"':
-		v, msg := d.readString()
-		if msg != "" {
-			return 0, msg
-		}
-		t, err := time.Parse(time.RFC3339Nano, string(v))
+		v, err := d.readString()
 		if err != nil {
-			return 0, msgBadTime
+			return 0, err
+		}
+		t, perr := time.Parse(time.RFC3339Nano, string(v))
+		if perr != nil {
+			return 0, msgError(msgBadTime)
 		}
 		ns := t.UnixNano()
 		// UnixNano is undefined outside int64 nanoseconds; check via seconds.
 		if t.Unix() < 0 || t.Unix() > math.MaxInt64/int64(time.Second)-1 || ns < 0 {
-			return 0, msgBadTime
+			return 0, msgError(msgBadTime)
 		}
-		return pcommon.Timestamp(ns), ""
+		return pcommon.Timestamp(ns), nil
 	case c == '-' || (c >= '0' && c <= '9'):
-		num, isInt, ok := d.readNumber()
-		if !ok {
-			return 0, msgInvalidJSON
+		num, isInt, err := d.readNumber()
+		if err != nil {
+			return 0, err
 		}
 		if !isInt {
-			return 0, msgBadTime
+			return 0, msgError(msgBadTime)
 		}
-		ms, err := strconv.ParseInt(string(num), 10, 64)
-		if err != nil || ms < 0 || ms > maxEpochMillis {
-			return 0, msgBadTime
+		ms, perr := strconv.ParseInt(string(num), 10, 64)
+		if perr != nil || ms < 0 || ms > maxEpochMillis {
+			return 0, msgError(msgBadTime)
 		}
-		return pcommon.Timestamp(ms * int64(time.Millisecond)), ""
+		return pcommon.Timestamp(ms * int64(time.Millisecond)), nil
 	default:
-		return 0, msgBadTime
+		return 0, msgError(msgBadTime)
 	}
 }
 
-// readAttributes reads a flat object of scalar values into m. It returns a
-// message (one of the msg constants) or "".
-func (d *compactDecoder) readAttributes(m pcommon.Map) string {
-	if !d.consume('{') {
-		return msgNotObject
+// readAttributes reads a flat object of scalar values into m.
+func (d *compactDecoder) readAttributes(m pcommon.Map) error {
+	if d.peek() != '{' {
+		return msgError(msgNotObject)
 	}
-	count := 0
-	for {
-		d.skipWS()
-		if d.consume('}') {
-			return ""
-		}
-		if count > 0 && !d.consume(',') {
-			return msgInvalidJSON
-		}
-		d.skipWS()
-		if count >= d.lim.maxAttributes {
-			return msgTooManyAttrs
-		}
-		key, ok, bad := d.readKey()
-		if !ok {
-			return bad
-		}
-		if len(key) == 0 {
-			return msgEmptyKey
-		}
-		if len(key) > d.lim.maxKeyLen {
-			return msgKeyTooLong
+	return d.object(func(key []byte, i int) error {
+		switch {
+		case !d.lim.attributesOK(i + 1):
+			return msgError(msgTooManyAttrs)
+		case len(key) == 0:
+			return msgError(msgEmptyKey)
+		case !d.lim.keyOK(len(key)):
+			return msgError(msgKeyTooLong)
 		}
 		k := d.intern(key)
-		if count == 0 {
+		if i == 0 {
 			m.EnsureCapacity(4) // typical events carry 3-6 attributes
 		} else if _, dup := m.Get(k); dup {
-			return msgDuplicateKey
+			return msgError(msgDuplicateKey)
 		}
-		d.skipWS()
-		switch c := d.peek(); {
-		case c == '"':
-			v, msg := d.readString()
-			if msg != "" {
-				return msg
-			}
-			if len(v) > d.lim.maxValueLen {
-				return msgValueTooLong
-			}
-			m.PutStr(k, d.intern(v))
-		case c == 't':
-			if !d.literal("true") {
-				return msgInvalidJSON
-			}
-			m.PutBool(k, true)
-		case c == 'f':
-			if !d.literal("false") {
-				return msgInvalidJSON
-			}
-			m.PutBool(k, false)
-		case c == '-' || (c >= '0' && c <= '9'):
-			num, isInt, ok := d.readNumber()
-			if !ok {
-				return msgInvalidJSON
-			}
-			if isInt {
-				if iv, err := strconv.ParseInt(string(num), 10, 64); err == nil {
-					m.PutInt(k, iv)
-					break
-				}
-			}
-			fv, err := strconv.ParseFloat(string(num), 64)
-			if err != nil || math.IsInf(fv, 0) {
-				return msgNumberRange
-			}
-			m.PutDouble(k, fv)
-		case c == 'n' || c == '{' || c == '[':
-			return msgScalarOnly
-		default:
-			return msgInvalidJSON
+		return d.readScalar(m, k)
+	})
+}
+
+// readScalar reads a string, number or boolean value into m[k].
+func (d *compactDecoder) readScalar(m pcommon.Map, k string) error {
+	switch c := d.peek(); {
+	case c == '"':
+		v, err := d.readString()
+		if err != nil {
+			return err
 		}
-		count++
-	}
-}
-
-func (d *compactDecoder) peek() byte {
-	if d.pos < len(d.data) {
-		return d.data[d.pos]
-	}
-	return 0
-}
-
-func (d *compactDecoder) consume(c byte) bool {
-	if d.pos < len(d.data) && d.data[d.pos] == c {
-		d.pos++
-		return true
-	}
-	return false
-}
-
-func (d *compactDecoder) skipWS() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
+		if !d.lim.valueOK(len(v)) {
+			return msgError(msgValueTooLong)
 		}
-	}
-}
-
-func (d *compactDecoder) literal(lit string) bool {
-	if len(d.data)-d.pos >= len(lit) && string(d.data[d.pos:d.pos+len(lit)]) == lit {
-		d.pos += len(lit)
-		return true
-	}
-	return false
-}
-
-// readKey reads an object key and the colon after it. The returned bytes are
-// only valid until the next string is read.
-func (d *compactDecoder) readKey() ([]byte, bool, string) {
-	if d.peek() != '"' {
-		return nil, false, msgInvalidJSON
-	}
-	k, msg := d.readString()
-	if msg != "" {
-		return nil, false, msg
-	}
-	d.skipWS()
-	if !d.consume(':') {
-		return nil, false, msgInvalidJSON
-	}
-	return k, true, ""
-}
-
-// readString reads a JSON string at d.pos (which must be '"'). The returned
-// bytes alias the input or the scratch buffer and are valid until the next call.
-func (d *compactDecoder) readString() ([]byte, string) {
-	d.pos++ // opening quote
-	start := d.pos
-	ascii := true
-	// Fast path: no escapes.
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		switch {
-		case c == '"':
-			s := d.data[start:d.pos]
-			d.pos++
-			if !ascii && !utf8.Valid(s) {
-				return nil, msgInvalidUTF8
+		m.PutStr(k, d.intern(v))
+	case c == 't' || c == 'f':
+		if !d.literal("true") && !d.literal("false") {
+			return msgError(msgInvalidJSON)
+		}
+		m.PutBool(k, c == 't')
+	case c == '-' || (c >= '0' && c <= '9'):
+		num, isInt, err := d.readNumber()
+		if err != nil {
+			return err
+		}
+		if isInt {
+			if iv, perr := strconv.ParseInt(string(num), 10, 64); perr == nil {
+				m.PutInt(k, iv)
+				return nil
 			}
-			return s, ""
-		case c == '\\':
-			return d.readEscapedString(start)
-		case c < 0x20:
-			return nil, msgInvalidJSON
-		case c >= utf8.RuneSelf:
-			ascii = false
 		}
-		d.pos++
-	}
-	return nil, msgInvalidJSON
-}
-
-func (d *compactDecoder) readEscapedString(start int) ([]byte, string) {
-	buf := append(d.buf[:0], d.data[start:d.pos]...)
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		switch {
-		case c == '"':
-			d.pos++
-			d.buf = buf
-			if !utf8.Valid(buf) {
-				return nil, msgInvalidUTF8
-			}
-			return buf, ""
-		case c < 0x20:
-			return nil, msgInvalidJSON
-		case c != '\\':
-			buf = append(buf, c)
-			d.pos++
-			continue
+		fv, perr := strconv.ParseFloat(string(num), 64)
+		if perr != nil || math.IsInf(fv, 0) {
+			return msgError(msgNumberRange)
 		}
-		// escape
-		d.pos++
-		if d.pos >= len(d.data) {
-			return nil, msgInvalidJSON
-		}
-		e := d.data[d.pos]
-		d.pos++
-		switch e {
-		case '"', '\\', '/':
-			buf = append(buf, e)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, ok := d.readHex4()
-			if !ok {
-				return nil, msgInvalidJSON
-			}
-			if utf16.IsSurrogate(r) {
-				// A high surrogate must be followed by an escaped low one; a lone
-				// surrogate is not valid UTF-8 text, so it is rejected.
-				if r >= 0xDC00 || !d.literal(`\u`) {
-					return nil, msgInvalidUTF8
-				}
-				r2, ok := d.readHex4()
-				if !ok {
-					return nil, msgInvalidJSON
-				}
-				r = utf16.DecodeRune(r, r2)
-				if r == utf8.RuneError {
-					return nil, msgInvalidUTF8
-				}
-			}
-			buf = utf8.AppendRune(buf, r)
-		default:
-			return nil, msgInvalidJSON
-		}
-	}
-	return nil, msgInvalidJSON
-}
-
-func (d *compactDecoder) readHex4() (rune, bool) {
-	if len(d.data)-d.pos < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range d.data[d.pos : d.pos+4] {
-		var v byte
-		switch {
-		case c >= '0' && c <= '9':
-			v = c - '0'
-		case c >= 'a' && c <= 'f':
-			v = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			v = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(v)
-	}
-	d.pos += 4
-	return r, true
-}
-
-// readNumber scans a JSON number (RFC 8259 grammar) and reports whether it is
-// an integer literal (no fraction, no exponent).
-func (d *compactDecoder) readNumber() ([]byte, bool, bool) {
-	start := d.pos
-	isInt := true
-	d.consume('-')
-	switch {
-	case d.consume('0'):
-	case d.pos < len(d.data) && d.data[d.pos] >= '1' && d.data[d.pos] <= '9':
-		d.digits()
+		m.PutDouble(k, fv)
+	case c == 'n' || c == '{' || c == '[':
+		return msgError(msgScalarOnly)
 	default:
-		return nil, false, false
+		return msgError(msgInvalidJSON)
 	}
-	if d.consume('.') {
-		isInt = false
-		if d.digits() == 0 {
-			return nil, false, false
-		}
-	}
-	if d.consume('e') || d.consume('E') {
-		isInt = false
-		if !d.consume('+') {
-			d.consume('-')
-		}
-		if d.digits() == 0 {
-			return nil, false, false
-		}
-	}
-	return d.data[start:d.pos], isInt, true
-}
-
-func (d *compactDecoder) digits() int {
-	n := 0
-	for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
-		d.pos++
-		n++
-	}
-	return n
+	return nil
 }

@@ -14,14 +14,17 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
-var testLimits = decodeLimits{maxEvents: 3, maxAttributes: 3, maxKeyLen: 16, maxValueLen: 32}
+var testLimits = LimitsConfig{MaxEventsPerRequest: 3, MaxAttributesPerEvent: 3, MaxKeyLength: 16, MaxValueLength: 32}
 
 const testObserved = pcommon.Timestamp(1_700_000_000_000_000_000)
 
 func decodeForTest(t *testing.T, body string) (plog.Logs, int, *compactError) {
 	t.Helper()
 	ld := plog.NewLogs()
-	n, err := decodeCompact([]byte(body), testLimits, "svc", "scope", testObserved, ld)
+	n, err := decodeCompact([]byte(body), &testLimits, "scope", ld)
+	if err == nil {
+		stamp(ld, "svc", testObserved) // what the pipeline does next
+	}
 	return ld, n, err
 }
 

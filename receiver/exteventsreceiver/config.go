@@ -133,11 +133,3 @@ func (cfg *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
-
-// maxBodyBytes is the decompressed body bound the handlers enforce.
-func (cfg *Config) maxBodyBytes() int64 {
-	if cfg.Limits.MaxDecompressedSize > 0 {
-		return cfg.Limits.MaxDecompressedSize
-	}
-	return cfg.MaxRequestBodySize
-}

@@ -42,10 +42,10 @@ func FuzzDecodeCompact(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	lim := decodeLimits{maxEvents: 5, maxAttributes: 4, maxKeyLen: 16, maxValueLen: 64}
+	lim := LimitsConfig{MaxEventsPerRequest: 5, MaxAttributesPerEvent: 4, MaxKeyLength: 16, MaxValueLength: 64}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ld := plog.NewLogs()
-		n, err := decodeCompact(data, lim, "svc", "scope", pcommon.Timestamp(1), ld)
+		n, err := decodeCompact(data, &lim, "scope", ld)
 		if err != nil {
 			if !fieldPattern.MatchString(err.Field) {
 				t.Fatalf("error field %q is not structural", err.Field)
@@ -55,7 +55,7 @@ func FuzzDecodeCompact(f *testing.F) {
 		if !json.Valid(data) {
 			t.Fatalf("accepted invalid JSON %q", data)
 		}
-		if n > lim.maxEvents {
+		if n > lim.MaxEventsPerRequest {
 			t.Fatalf("accepted %d events", n)
 		}
 		recs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
@@ -73,19 +73,19 @@ func FuzzDecodeCompact(f *testing.F) {
 		}
 		for i := 0; i < n; i++ {
 			lr := recs.At(i)
-			if lr.EventName() == "" || len(lr.EventName()) > lim.maxKeyLen || lr.EventName() != doc.Events[i].Name {
+			if lr.EventName() == "" || len(lr.EventName()) > lim.MaxKeyLength || lr.EventName() != doc.Events[i].Name {
 				t.Fatalf("bad event name %q", lr.EventName())
 			}
-			if lr.Attributes().Len() > lim.maxAttributes {
+			if lr.Attributes().Len() > lim.MaxAttributesPerEvent {
 				t.Fatalf("too many attributes")
 			}
 			for k, v := range lr.Attributes().All() {
-				if k == "" || len(k) > lim.maxKeyLen {
+				if k == "" || len(k) > lim.MaxKeyLength {
 					t.Fatalf("bad key length %d", len(k))
 				}
 				switch v.Type() {
 				case pcommon.ValueTypeStr:
-					if len(v.Str()) > lim.maxValueLen {
+					if len(v.Str()) > lim.MaxValueLength {
 						t.Fatalf("value too long")
 					}
 				case pcommon.ValueTypeBool, pcommon.ValueTypeInt, pcommon.ValueTypeDouble:
@@ -151,7 +151,7 @@ func FuzzOTLPLogs(f *testing.F) {
 					lrs := sls.At(j).LogRecords()
 					for k := 0; k < lrs.Len(); k++ {
 						lr := lrs.At(k)
-						if !r.recordWithinLimits(lr) {
+						if !cfg.Limits.recordOK(lr) {
 							t.Fatal("record over the limits passed")
 						}
 						if v, ok := lr.Attributes().Get(attrEventName); ok && lr.EventName() == "" && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {

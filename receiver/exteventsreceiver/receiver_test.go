@@ -534,6 +534,89 @@ func TestCORS(t *testing.T) {
 	assert.Equal(t, origin, resp.header.Get("Access-Control-Allow-Origin"))
 }
 
+// The preflight of a JSON fetch() from an allowed extension origin is
+// answered; the browser then sends the request.
+func TestCORSPreflight(t *testing.T) {
+	const origin = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
+	env := startReceiver(t, consumertest.NewNop(), func(c *Config) {
+		c.CORS = configoptional.Some(confighttp.CORSConfig{AllowedOrigins: []string{origin}})
+	})
+	for _, path := range []string{"/v1/events", "/v1/logs"} {
+		resp := env.do(t, http.MethodOptions, path, "", "", nil,
+			"Origin", origin, "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type")
+		require.Equal(t, http.StatusNoContent, resp.status, path)
+		assert.Equal(t, origin, resp.header.Get("Access-Control-Allow-Origin"))
+		assert.Equal(t, "POST", resp.header.Get("Access-Control-Allow-Methods"))
+		assert.Equal(t, "content-type", resp.header.Get("Access-Control-Allow-Headers"))
+
+		// Another extension is not this one.
+		resp = env.do(t, http.MethodOptions, path, "", "", nil,
+			"Origin", "chrome-extension://ponmlkjihgfedcbaponmlkjihgfedcba", "Access-Control-Request-Method", "POST")
+		assert.Empty(t, resp.header.Get("Access-Control-Allow-Origin"))
+	}
+}
+
+// A cross-origin client can read Retry-After on a 429 and a 503: the
+// receiver exposes it (Access-Control-Expose-Headers), keeping what the
+// config exposes already. Other origins get neither header.
+func TestCORSExposesRetryAfter(t *testing.T) {
+	const origin = "chrome-extension://abcdefghijklmnopabcdefghijklmnop"
+	cors := func(c *Config) {
+		c.CORS = configoptional.Some(confighttp.CORSConfig{AllowedOrigins: []string{origin}, ExposedHeaders: []string{"X-Kept"}})
+	}
+	exposed := func(h http.Header) []string {
+		var out []string
+		for _, v := range h.Values("Access-Control-Expose-Headers") {
+			for _, f := range strings.Split(v, ",") {
+				out = append(out, http.CanonicalHeaderKey(strings.TrimSpace(f)))
+			}
+		}
+		return out
+	}
+
+	t.Run("429", func(t *testing.T) {
+		env := startReceiver(t, consumertest.NewNop(), func(c *Config) {
+			cors(c)
+			c.RateLimit = RateLimitConfig{RequestsPerSecond: 0.01, Burst: 1, MaxClients: 10}
+		})
+		require.Equal(t, http.StatusOK, env.do(t, http.MethodPost, "/v1/events", "application/json", "", []byte(compactBody), "Origin", origin).status)
+		for _, path := range []string{"/v1/events", "/v1/logs"} {
+			resp := env.do(t, http.MethodPost, path, "application/json", "", []byte(compactBody), "Origin", origin)
+			require.Equal(t, http.StatusTooManyRequests, resp.status)
+			assert.Equal(t, origin, resp.header.Get("Access-Control-Allow-Origin"))
+			assert.NotEmpty(t, resp.header.Get("Retry-After"))
+			assert.ElementsMatch(t, []string{"Retry-After", "X-Kept"}, exposed(resp.header))
+
+			resp = env.do(t, http.MethodPost, path, "application/json", "", []byte(compactBody), "Origin", "https://evil.example")
+			require.Equal(t, http.StatusTooManyRequests, resp.status)
+			assert.Empty(t, resp.header.Get("Access-Control-Allow-Origin"))
+			assert.Empty(t, exposed(resp.header))
+		}
+	})
+	t.Run("503", func(t *testing.T) {
+		env := startReceiver(t, consumertest.NewErr(errors.New("busy")), cors)
+		resp := env.do(t, http.MethodPost, "/v1/events", "text/plain", "", []byte(compactBody), "Origin", origin)
+		require.Equal(t, http.StatusServiceUnavailable, resp.status)
+		assert.Equal(t, origin, resp.header.Get("Access-Control-Allow-Origin"))
+		assert.Equal(t, "5", resp.header.Get("Retry-After"))
+		assert.ElementsMatch(t, []string{"Retry-After", "X-Kept"}, exposed(resp.header))
+	})
+}
+
+// Exposing Retry-After does not change the receiver's config.
+func TestServerConfigDoesNotMutateConfig(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	assert.False(t, cfg.serverConfig().CORS.HasValue(), "no CORS section: CORS stays off")
+	cfg.CORS = configoptional.Some(confighttp.CORSConfig{AllowedOrigins: []string{"chrome-extension://x"}, ExposedHeaders: make([]string, 1, 4)})
+	cfg.CORS.Get().ExposedHeaders[0] = "X-Kept"
+	sc := cfg.serverConfig()
+	assert.Equal(t, []string{"X-Kept", "Retry-After"}, sc.CORS.Get().ExposedHeaders)
+	assert.Equal(t, []string{"X-Kept"}, cfg.CORS.Get().ExposedHeaders)
+	assert.Empty(t, cfg.CORS.Get().ExposedHeaders[:2][1], "the config's spare capacity is not written to")
+	cfg.CORS.Get().ExposedHeaders = []string{"retry-after"}
+	assert.Equal(t, []string{"retry-after"}, cfg.serverConfig().CORS.Get().ExposedHeaders, "already exposed")
+}
+
 func sampleLogs() plog.Logs {
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
