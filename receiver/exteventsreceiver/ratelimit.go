@@ -7,15 +7,18 @@ import (
 	"container/list"
 	"hash/maphash"
 	"math"
-	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
 
-// rateLimiter is a per-client token bucket. A client is the remote IP of the
-// connection, kept only as a keyed hash (maphash with a per-process random
-// seed): the address itself is never stored, logged or exported, and the hash
-// cannot be correlated across restarts. The number of buckets is bounded; the
+// rateLimiter is a per-client token bucket. A client is the remote address of
+// the connection keyed as operators of public edges key it: an IPv4 address
+// (IPv4-mapped IPv6 included) on its own, an IPv6 address by its /64, because
+// one subscriber is given a whole /64 and could otherwise rotate through it
+// past the limit. The key is kept only as a keyed hash (maphash with a
+// per-process random seed): the address itself is never stored, logged or
+// exported, and the hash cannot be correlated across restarts. The number of buckets is bounded; the
 // least recently seen client is forgotten first (it then starts with a full
 // bucket, which is what a long-idle client would have anyway).
 type rateLimiter struct {
@@ -51,13 +54,31 @@ func newRateLimiter(cfg RateLimitConfig, now func() time.Time) *rateLimiter {
 	}
 }
 
-// clientKey hashes the IP part of a remote address ("ip:port").
+// clientKey hashes the client part of a remote address ("ip:port", as
+// net/http gives it): the IPv4 address, or the /64 of an IPv6 one.
 func (l *rateLimiter) clientKey(remoteAddr string) uint64 {
-	host, _, err := net.SplitHostPort(remoteAddr)
+	ap, err := netip.ParseAddrPort(remoteAddr)
 	if err != nil {
-		host = remoteAddr
+		// Not ip:port (a unix socket peer, a test transport): the whole
+		// string is the client.
+		return maphash.String(l.seed, remoteAddr)
 	}
-	return maphash.String(l.seed, host)
+	k := clientPrefix(ap.Addr())
+	return maphash.Bytes(l.seed, k[:])
+}
+
+// clientPrefix is the part of an address that identifies one client, as 16
+// bytes: an IPv4 address (also when IPv4-mapped) whole, in its IPv4-mapped
+// form; an IPv6 address with its last 64 bits (and zone) dropped. The two
+// cannot collide: a /64 ends in eight zero bytes, a mapped IPv4 address has
+// 0xffff in bytes 10-11.
+func clientPrefix(a netip.Addr) [16]byte {
+	a = a.Unmap()
+	k := a.As16()
+	if a.Is6() {
+		clear(k[8:])
+	}
+	return k
 }
 
 // allow takes one token from the client's bucket. When the bucket is empty it
