@@ -71,7 +71,8 @@ var failureTable = [numFailures]failureRow{
 	failMalformed:      {http.StatusBadRequest, outcomeBadRequest, codes.InvalidArgument, "invalid request", false},
 	failPipelineBusy:   {http.StatusServiceUnavailable, outcomeRefused, codes.Unavailable, "pipeline is busy, retry later", true},
 	failPipelineReject: {http.StatusBadRequest, outcomeBadRequest, codes.InvalidArgument, "data rejected by the pipeline", false},
-	failInternal:       {http.StatusInternalServerError, outcomeBadRequest, codes.Internal, "failed to encode response", false},
+	// Encoding a 200 answer failed: not the client's doing, no outcome counted.
+	failInternal: {http.StatusInternalServerError, "", codes.Internal, "failed to encode response", false},
 }
 
 func (f failure) row() failureRow { return failureTable[f] }
