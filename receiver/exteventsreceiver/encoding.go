@@ -55,15 +55,15 @@ func (compactEncoding) writeFailure(w http.ResponseWriter, row failureRow, where
 
 // otlpEncoding is /v1/logs in OTLP protobuf or OTLP JSON.
 type otlpEncoding struct {
-	proto      bool
-	name       string // obsreport format
-	malformed  string // the fixed message for an undecodable body
-	contentTyp string
+	proto       bool
+	name        string // obsreport format
+	malformed   string // the fixed message for an undecodable body
+	contentType string
 }
 
 var (
-	otlpProtoEncoding = &otlpEncoding{proto: true, name: "protobuf", malformed: "invalid OTLP protobuf payload", contentTyp: contentTypeProto}
-	otlpJSONEncoding  = &otlpEncoding{name: "json", malformed: "invalid OTLP json payload", contentTyp: contentTypeJSON}
+	otlpProtoEncoding = &otlpEncoding{proto: true, name: "protobuf", malformed: "invalid OTLP protobuf payload", contentType: contentTypeProto}
+	otlpJSONEncoding  = &otlpEncoding{name: "json", malformed: "invalid OTLP json payload", contentType: contentTypeJSON}
 )
 
 func (e *otlpEncoding) format() string { return e.name }
@@ -105,7 +105,7 @@ func (e *otlpEncoding) writeAccepted(w http.ResponseWriter, _, rejected int) err
 	if err != nil {
 		return err
 	}
-	writeBody(w, e.contentTyp, http.StatusOK, b)
+	writeBody(w, e.contentType, http.StatusOK, b)
 	return nil
 }
 
