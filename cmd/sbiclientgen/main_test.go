@@ -81,7 +81,9 @@ func TestGenerateRefusesPolicyWithoutAPI(t *testing.T) {
 		{"no event", func(d *policy.Description) { d.Events = d.Events[1:] }, "declares no event"},
 		{"open control", func(d *policy.Description) { eachAttr(d, "ui.control", func(a *policy.AttributeInfo) { a.Enum = nil }) }, "must be a string with an enum"},
 		{"open settings", func(d *policy.Description) { eachAttr(d, "setting.", func(a *policy.AttributeInfo) { a.Names = nil }) }, "closed list of names"},
-		{"url not url", func(d *policy.Description) { eachAttr(d, "url.full", func(a *policy.AttributeInfo) { a.Type = "string" }) }, "must be a url"},
+		{"url not url", func(d *policy.Description) {
+			eachAttr(d, "url.full", func(a *policy.AttributeInfo) { a.Type = "string" })
+		}, "must be a url"},
 		{"no version", func(d *policy.Description) { d.Resource = nil }, "service.version"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
