@@ -9,8 +9,10 @@ OCB_STAMP := $(GOBIN)/.builder-$(OCB_VERSION)
 DIST := dist/otelcol-sbi
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 JSCLIENT := test/jsclient
+# The extension-side client library and its browser tests (puppeteer-core, chromium).
+CLIENTJS := client/js
 
-.PHONY: all build run test unit e2e generate docs policy-changes sbipolicy bench reliability npm-deps clean
+.PHONY: all build run test unit e2e generate generate-client client-test docs policy-changes sbipolicy bench reliability npm-deps clean
 
 all: build
 
@@ -31,9 +33,11 @@ run: build
 	./$(DIST) --config config/otelcol.yaml
 
 # Node client for the tests that drive the real OTel JS SDK.
-npm-deps: $(JSCLIENT)/node_modules/.package-lock.json
+npm-deps: $(JSCLIENT)/node_modules/.package-lock.json $(CLIENTJS)/node_modules/.package-lock.json
 $(JSCLIENT)/node_modules/.package-lock.json: $(JSCLIENT)/package.json $(JSCLIENT)/package-lock.json
 	npm ci --prefix $(JSCLIENT) --no-audit --no-fund --loglevel=error
+$(CLIENTJS)/node_modules/.package-lock.json: $(CLIENTJS)/package.json $(CLIENTJS)/package-lock.json
+	npm ci --prefix $(CLIENTJS) --no-audit --no-fund --loglevel=error
 
 # Unit tests, fuzz seed corpora (go test runs every Fuzz target's seeds), the end-to-end
 # tests against the built binary (test/e2e), the Kubernetes manifests against the API types
@@ -41,7 +45,13 @@ $(JSCLIENT)/node_modules/.package-lock.json: $(JSCLIENT)/package.json $(JSCLIENT
 test: npm-deps build
 	OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) $(GO) test -count=1 -timeout 20m ./...
 	cd test/deploy && $(GO) test -count=1 ./...
+	$(MAKE) client-test
 	$(MAKE) -C bench test
+
+# The client library's Node tests and its browser tests: chromium with the example extension
+# against the built collector (CI=true: a missing chromium or binary fails).
+client-test: npm-deps build
+	cd $(CLIENTJS) && OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) node --test --test-concurrency=1 test/
 
 # Only the end-to-end tests against the built binary.
 e2e: npm-deps build
@@ -55,6 +65,10 @@ generate:
 	cd processor/minimizeprocessor && $(GO) tool mdatagen metadata.yaml
 	cd receiver/exteventsreceiver && $(GO) tool mdatagen metadata.yaml
 	cd exporter/egressexporter && $(GO) tool mdatagen metadata.yaml
+
+# The client's vocabulary and types from the policy (a Go test fails when they drift).
+generate-client:
+	$(GO) run ./cmd/sbiclientgen -policy config/policy.yaml -dir $(CLIENTJS)
 
 docs:
 	$(GO) run ./cmd/policydoc -policy config/policy.yaml -out docs/data-inventory.md

@@ -87,8 +87,8 @@ export interface SearchStarted {
 }
 
 export interface TelemetryOptions {
-  /** The collector's compact endpoint, e.g. https://telemetry.example.com/v1/events. */
-  endpoint: string;
+  /** The collector's compact endpoint, e.g. https://telemetry.example.com/v1/events (the owner's; a relay ignores it). */
+  endpoint?: string;
   /** chrome.runtime.getManifest().version; not sent when it is not a Chrome extension version. */
   serviceVersion?: string;
   /** owner: keeps the queue and sends (the service worker); relay: hands calls to the owner. Default: auto. */
@@ -157,7 +157,7 @@ export interface Telemetry {
   ready(): Promise<void>;
 }
 
-export declare function createTelemetry(options: TelemetryOptions): Telemetry;
+export declare function createTelemetry(options?: TelemetryOptions): Telemetry;
 /** The page URL as the collector's policy keeps it, or null when it would be dropped. */
 export declare function generalizeUrl(raw: string): string | null;
 export declare function parseRetryAfter(value: string | null, nowMs: number): number | null;

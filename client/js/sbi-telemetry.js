@@ -624,6 +624,9 @@ function createOwner(options) {
       handleMessage(msg[MESSAGE_KEY]).then(sendResponse, () => sendResponse({ error: 'failed' }));
       return true; // answered asynchronously, after the event is persisted
     });
+    // A listener makes Chrome start the worker with the browser, so a queue
+    // left by the last session is sent without waiting for a user action.
+    if (chrome.runtime.onStartup) chrome.runtime.onStartup.addListener(() => void ready.then(schedule));
     if (alarms && alarms.onAlarm) {
       alarms.onAlarm.addListener((a) => {
         if (a.name === ALARM_NAME) void ready.then(sendOne);

@@ -1,0 +1,1 @@
+../sbi-telemetry.js
