@@ -437,7 +437,12 @@ function createOwner(options) {
   // after flushIntervalMs for a partial one, at nextAt while backing off.
   function schedule() {
     if (!loaded || !st.enabled || st.queue.length === 0 || inFlight) return;
-    let at = st.queue.length >= o.batchSize ? now() : Math.min(...[timerAt || Infinity, now() + o.flushIntervalMs]);
+    // While retrying, the backoff alone decides; otherwise a partial batch
+    // waits for the interval (or an earlier timer already armed).
+    let at;
+    if (st.attempt > 0) at = st.nextAt;
+    else if (st.queue.length >= o.batchSize) at = now();
+    else at = Math.min(timerAt || Infinity, now() + o.flushIntervalMs);
     at = Math.max(at, st.nextAt);
     if (timer !== null && timerAt <= at) return;
     if (timer !== null) timers.clear(timer);
