@@ -158,9 +158,386 @@ const RULES = deepFreeze({
     }
   },
   "url": {
-    "mode": "template",
+    "mode": "generalize",
     "maxLength": 2048,
-    "queryAllowlist": []
+    "queryAllowlist": [],
+    "subdomains": [
+      "www",
+      "m",
+      "mobile",
+      "amp",
+      "en",
+      "ar",
+      "de",
+      "es",
+      "fr",
+      "he",
+      "id",
+      "it",
+      "ja",
+      "ko",
+      "nl",
+      "pl",
+      "pt",
+      "ru",
+      "th",
+      "tr",
+      "vi",
+      "zh",
+      "arabic",
+      "dutch",
+      "french",
+      "german",
+      "hebrew",
+      "hindi",
+      "indonesian",
+      "italian",
+      "japanese",
+      "korean",
+      "portuguese",
+      "russian",
+      "spanish",
+      "thai",
+      "turkish",
+      "vietnamese",
+      "detail",
+      "s",
+      "shop",
+      "store",
+      "offer",
+      "sale",
+      "campaign",
+      "best",
+      "star",
+      "home",
+      "login",
+      "trade",
+      "shoppingcart",
+      "click",
+      "feedback",
+      "message",
+      "onetouch",
+      "sourcing",
+      "work",
+      "air",
+      "page",
+      "pages",
+      "p4p",
+      "show",
+      "h5",
+      "my",
+      "buyer",
+      "seller",
+      "passport",
+      "inbox",
+      "order",
+      "cart",
+      "help",
+      "service",
+      "support",
+      "search",
+      "item",
+      "items",
+      "mail",
+      "maps",
+      "docs",
+      "drive",
+      "news",
+      "blog",
+      "app",
+      "web",
+      "images",
+      "video",
+      "music",
+      "photos",
+      "calendar",
+      "cdn",
+      "translate",
+      "accounts",
+      "developer",
+      "developers",
+      "forum",
+      "community",
+      "wiki"
+    ],
+    "pathWords": [
+      "item",
+      "items",
+      "i",
+      "w",
+      "wholesale",
+      "af",
+      "premium",
+      "popular",
+      "store",
+      "stores",
+      "shop",
+      "shops",
+      "category",
+      "categories",
+      "catalog",
+      "c",
+      "product",
+      "products",
+      "product-detail",
+      "offer",
+      "offers",
+      "selloffer",
+      "offer_search",
+      "showroom",
+      "countrysearch",
+      "corporations",
+      "trade",
+      "search",
+      "s",
+      "p",
+      "dp",
+      "gp",
+      "itm",
+      "listing",
+      "listings",
+      "sch",
+      "usr",
+      "collections",
+      "collection",
+      "brand",
+      "brands",
+      "deals",
+      "deal",
+      "sale",
+      "promotion",
+      "campaign",
+      "cart",
+      "checkout",
+      "order",
+      "orders",
+      "wishlist",
+      "account",
+      "login",
+      "signin",
+      "register",
+      "review",
+      "reviews",
+      "feedback",
+      "seller",
+      "sellers",
+      "supplier",
+      "suppliers",
+      "factory",
+      "goods",
+      "detail",
+      "winport",
+      "page",
+      "pages",
+      "gcp",
+      "ssr",
+      "e",
+      "user",
+      "users",
+      "profile",
+      "profiles",
+      "u",
+      "in",
+      "pub",
+      "company",
+      "status",
+      "post",
+      "posts",
+      "pin",
+      "people",
+      "member",
+      "members",
+      "groups",
+      "group",
+      "events",
+      "event",
+      "photo",
+      "photos",
+      "reel",
+      "reels",
+      "stories",
+      "watch",
+      "video",
+      "videos",
+      "shorts",
+      "channel",
+      "embed",
+      "live",
+      "results",
+      "maps",
+      "map",
+      "place",
+      "dir",
+      "weather",
+      "forecast",
+      "today",
+      "hourly",
+      "daily",
+      "mail",
+      "inbox",
+      "drive",
+      "folders",
+      "folder",
+      "file",
+      "files",
+      "d",
+      "document",
+      "spreadsheets",
+      "presentation",
+      "forms",
+      "edit",
+      "view",
+      "preview",
+      "download",
+      "downloads",
+      "wiki",
+      "news",
+      "article",
+      "articles",
+      "blog",
+      "tag",
+      "tags",
+      "topic",
+      "topics",
+      "forum",
+      "thread",
+      "threads",
+      "questions",
+      "question",
+      "answers",
+      "r",
+      "comments",
+      "images",
+      "image",
+      "img",
+      "gallery",
+      "media",
+      "static",
+      "assets",
+      "docs",
+      "amp",
+      "help",
+      "about",
+      "contact",
+      "faq",
+      "privacy",
+      "terms",
+      "index",
+      "home",
+      "default",
+      "main",
+      "en",
+      "en-us",
+      "en-gb",
+      "de",
+      "fr",
+      "es",
+      "it",
+      "ja",
+      "ko",
+      "pt",
+      "ru",
+      "zh",
+      "zh-cn",
+      "us",
+      "uk"
+    ],
+    "extensions": [
+      "html",
+      "htm",
+      "shtml",
+      "php",
+      "asp",
+      "aspx",
+      "jsp",
+      "do",
+      "cgi",
+      "pdf",
+      "jpg",
+      "jpeg",
+      "png",
+      "gif",
+      "webp",
+      "svg",
+      "mp4",
+      "txt",
+      "xml",
+      "doc",
+      "docx",
+      "xls",
+      "xlsx",
+      "ppt",
+      "pptx",
+      "csv",
+      "zip"
+    ],
+    "sites": [
+      {
+        "name": "aliexpress",
+        "domains": [
+          "aliexpress.com",
+          "aliexpress.us",
+          "aliexpress.ru"
+        ],
+        "templates": [
+          "/item/{id}.html",
+          "/i/{id}.html",
+          "/w/wholesale-{query}.html",
+          "/af/{query}.html",
+          "/premium/{query}.html",
+          "/popular/{query}.html",
+          "/category/{id}/{name}.html",
+          "/store/{id}",
+          "/store/{id}/search",
+          "/store/group/{name}/{id}.html",
+          "/store/product/{name}/{id}.html",
+          "/store/all-wholesale-products/{id}.html",
+          "/store/feedback-score/{id}.html",
+          "/e/{seg}"
+        ]
+      },
+      {
+        "name": "alibaba",
+        "domains": [
+          "alibaba.com"
+        ],
+        "templates": [
+          "/product-detail/{id}.html",
+          "/product/{id}/{name}.html",
+          "/showroom/{query}.html",
+          "/g/{query}.html",
+          "/products/{query}.html",
+          "/premium/{query}.html",
+          "/corporations/{query}.html",
+          "/countrysearch/{seg}/{query}.html",
+          "/catalog/{name}",
+          "/productgrouplist-{id}/{name}.html",
+          "/productlist.html",
+          "/company_profile.html",
+          "/contactinfo.html"
+        ]
+      },
+      {
+        "name": "1688",
+        "domains": [
+          "1688.com"
+        ],
+        "templates": [
+          "/offer/{id}.html",
+          "/selloffer/offer_search.htm",
+          "/selloffer/-{query}.html",
+          "/youyuan/index.htm",
+          "/chanpin/{query}.html",
+          "/huo/{query}.html",
+          "/winport/{name}.html",
+          "/page/offerlist.htm",
+          "/page/offerlist_{id}.htm",
+          "/page/creditdetail.htm",
+          "/page/contactinfo.htm",
+          "/page/companyinfo.htm"
+        ]
+      }
+    ]
   },
   "api": [
     {
@@ -207,6 +584,9 @@ const RULES = deepFreeze({
     }
   ]
 });
+// publicsuffix.org's public_suffix_list.dat, git revision d6c92f1bbb7433e5db7b8405c25d4035fb8ff376 (2026-02-06T07:36:33Z),
+// decoded from golang.org/x/net/publicsuffix (see cmd/sbiclientgen/psl.go for the encoding).
+const PSL = "aaa,aarp,abb,abbott,abbvie,abc,able,abogado,abudhabi,ac(com,^drr,edu,^feedback,^forms,gov,mil,net,org),academy(^official),accenture,accountant,accountants,aco,actor,ad,ads,adult,ae(ac,co,gov,mil,net,org,sch),aeg,aero(accident-investigation,accident-prevention,aerobatic,aeroclub,aerodrome,agents,air-surveillance,air-traffic-control,aircraft,airline,airport,airtraffic,ambulance,association,author,ballooning,broker,caa,cargo,catering,certification,championship,charter,civilaviation,club,conference,consultant,consulting,control,council,crew,design,dgca,educator,emergency,engine,engineer,entertainment,equipment,exchange,express,federation,flight,freight,fuel,gliding,government,groundhandling,group,hanggliding,homebuilt,insurance,journal,journalist,leasing,logistics,magazine,maintenance,marketplace,media,microlight,modelling,navigation,parachuting,paragliding,passenger-association,pilot,press,production,recreation,repbody,res,research,rotorcraft,safety,scientist,services,show,skydiving,software,student,taxi,trader,trading,trainer,union,workinggroup,works),aetna,af(com,edu,gov,net,org),afl,africa,ag(co,com,net,nom,^obj,org),agakhan,agency,ai(com,^framer,^kiloapps,net,off,org,^uwu),aig,airbus,airforce,airtel,akdn,al(com,edu,gov,mil,net,org),alibaba,alipay,allfinanz,allstate,ally,alsace,alstom,am(co,com,commune,net,org,^radio),amazon,americanexpress,americanfamily,amex,amfam,amica,amsterdam,analytics,android,anquan,anz,ao(co,ed,edu,gov,gv,it,og,org,pb),aol,apartments,app(^adaptable,^aiven,^base44,^~beget*,^bookonline,^botdash,^brave(^~s*),^clerk,^clerkstage,^cloudflare,^convex,^corespeed,^csb(^preview),^deta,^~developer*,^e2b,^easypanel,^edgecompute,^encr(^frontend),~evervault(^relay),^expo(^staging),^flutterflow,^framer,^gadget,^github,^hackclub,^hasura,^~hosted*,^leapcell,^loginline,^lovable,^luyani,^magicpatterns,^medusajs,^messerli,^miren,^mocha,^netlify,^ngrok,^ngrok-free,^noop,^~northflank*,^nyat,^on-fleek,^ondigitalocean,^onhercules,~railway(^up),^replit(^id),^~run*(^~mtls*),^shiptoday,^~snowflake*(^~privatelink*),^spawnbase,^sprites,^streamlit,^telebit,^typedream,^~upsun*,^vercel,^wal,^wasmer,^web,^windsurf,^wnext,^zeabur,^~zerops*),apple(^int(^~cloud*(^~r*(^~ap-north-1*,^~ap-south-1*,^~ap-south-2*,^~eu-central-1*,^~eu-north-1*,^~us-central-1*,^~us-central-2*,^~us-east-1*,^~us-east-2*,^~us-west-1*,^~us-west-2*,^~us-west-3*)))),aq,aquarelle,ar(bet,com,coop,edu,gob,gov,int,mil,musica,mutual,net,org,seg,senasa,tur),arab,aramco,archi,army,arpa(e164,home,in-addr,ip6,iris,uri,urn),art,arte,as(gov),asda,asia(^cloudns,^daemon,^dix),associates,at(^123webseite,^12hp,^2ix,^4,^4lima,ac(sth),^biz,co,~funkfeuer(^wien),^~futurecms*(^~ex*,^~in*),^futurehosting,^futuremailing,gv,^info,^lima-city,^my,^myspreadshop,or,~ortsinfo(^~ex*,^~kunden*),^priv),athleta,attorney,au(act,asn,com(~cloudlets(^mel),^myspreadshop),conf,edu(act,catholic,nsw,nt,qld,sa,tas,vic,wa),gov(qld,sa,tas,vic,wa),~hrsn(^vps),id,net,nsw,nt,org,oz,qld,sa,tas,vic,wa),auction,audi,audible,audio,auspost,author,auto,autos,aw(com),aws(~on(~af-south-1(^~airflow*,^lambda-url,^transfer-webapp),~ap-east-1(^~airflow*,^lambda-url,^transfer-webapp),~ap-northeast-1(^~airflow*,^lambda-url,^transfer-webapp),~ap-northeast-2(^~airflow*,^lambda-url,^transfer-webapp),~ap-northeast-3(^~airflow*,^lambda-url,^transfer-webapp),~ap-south-1(^~airflow*,^lambda-url,^transfer-webapp),~ap-south-2(^~airflow*,^transfer-webapp),~ap-southeast-1(^~airflow*,^lambda-url,^transfer-webapp),~ap-southeast-2(^~airflow*,^lambda-url,^transfer-webapp),~ap-southeast-3(^~airflow*,^lambda-url,^transfer-webapp),~ap-southeast-4(^~airflow*,^transfer-webapp),~ap-southeast-5(^~airflow*,^transfer-webapp),~ap-southeast-7(^transfer-webapp),~ca-central-1(^~airflow*,^lambda-url,^transfer-webapp),~ca-west-1(^~airflow*,^transfer-webapp),~eu-central-1(^~airflow*,^lambda-url,^transfer-webapp),~eu-central-2(^~airflow*,^transfer-webapp),~eu-north-1(^~airflow*,^lambda-url,^transfer-webapp),~eu-south-1(^~airflow*,^lambda-url,^transfer-webapp),~eu-south-2(^~airflow*,^transfer-webapp),~eu-west-1(^~airflow*,^lambda-url,^transfer-webapp),~eu-west-2(^~airflow*,^lambda-url,^transfer-webapp),~eu-west-3(^~airflow*,^lambda-url,^transfer-webapp),~il-central-1(^~airflow*,^transfer-webapp),~me-central-1(^~airflow*,^transfer-webapp),~me-south-1(^~airflow*,^lambda-url,^transfer-webapp),~mx-central-1(^transfer-webapp),~sa-east-1(^~airflow*,^lambda-url,^transfer-webapp),~us-east-1(^~airflow*,^lambda-url,^transfer-webapp),~us-east-2(^~airflow*,^lambda-url,^transfer-webapp),~us-gov-east-1(^transfer-webapp,^transfer-webapp-fips),~us-gov-west-1(^transfer-webapp,^transfer-webapp-fips),~us-west-1(^~airflow*,^lambda-url,^transfer-webapp),~us-west-2(^~airflow*,^lambda-url,^transfer-webapp)),~repost(^~private*),~sagemaker(~af-south-1(^notebook,^studio),~ap-east-1(^notebook,^studio),~ap-northeast-1(^labeling,^notebook,^studio),~ap-northeast-2(^labeling,^notebook,^studio),~ap-northeast-3(^notebook,^studio),~ap-south-1(^labeling,^notebook,^studio),~ap-south-2(^notebook),~ap-southeast-1(^labeling,^notebook,^studio),~ap-southeast-2(^labeling,^notebook,^studio),~ap-southeast-3(^notebook,^studio),~ap-southeast-4(^notebook),~ca-central-1(^labeling,^notebook,^notebook-fips,^studio),~ca-west-1(^notebook,^notebook-fips),~eu-central-1(^labeling,^notebook,^studio),~eu-central-2(^notebook,^studio),~eu-north-1(^notebook,^studio),~eu-south-1(^notebook,^studio),~eu-south-2(^notebook,^studio),~eu-west-1(^labeling,^notebook,^studio),~eu-west-2(^labeling,^notebook,^studio),~eu-west-3(^notebook,^studio),^~experiments*,~il-central-1(^notebook,^studio),~me-central-1(^notebook,^studio),~me-south-1(^notebook,^studio),~sa-east-1(^notebook,^studio),~us-east-1(^labeling,^notebook,^notebook-fips,^studio),~us-east-2(^labeling,^notebook,^notebook-fips,^studio),~us-gov-east-1(^notebook,^notebook-fips,^studio,^studio-fips),~us-gov-west-1(^notebook,^notebook-fips,^studio,^studio-fips),~us-west-1(^notebook,^notebook-fips,^studio),~us-west-2(^labeling,^notebook,^notebook-fips,^studio))),ax,axa,az(biz,co,com,edu,gov,info,int,mil,name,net,org,pp,pro),azure,ba(~brendly(^shop),com,edu,gov,mil,net,org,^rs),baby,baidu,banamex,band,bank,bar,barcelona,barclaycard,barclays,barefoot,bargains,baseball,basketball(^aus,^nz),bauhaus,bayern,bb(biz,co,com,edu,gov,info,net,org,store,tv),bbc,bbt,bbva,bcg,bcn,bd(ac,ai,co,com,edu,gov,id,info,it,mil,net,org,sch,tv),be(^123website,ac,^cloudns,~interhostsolutions(^cloud),~kuleuven(^ezproxy),^myspreadshop,^~transurl*,^webhosting),beats,beauty,beer,berlin,best,bestbuy,bet,bf(gov),bg(0,1,2,3,4,5,6,7,8,9,a,b,^barsy,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z),bh(com,edu,gov,net,org),bharti,bi(co,com,edu,or,org),bible,bid,bike,bing,bingo,bio,biz(^activetrail,^cloud-ip,^cloudns,^dscloud,^dyndns,^for-better,^for-more,^for-some,^for-the,^jozi,^mmafan,^myftp,^no-ip,^orx,^selfip,^webhop),bj(africa,agro,architectes,assur,avocats,co,com,eco,econo,edu,info,loisirs,money,net,org,ote,restaurant,resto,tourism,univ),black,blackfriday,blockbuster,blog,bloomberg,blue,bm(com,edu,gov,net,org),bms,bmw,bn(^co,com,edu,gov,net,org),bnpparibas,bo(academia,agro,arte,blog,bolivia,ciencia,com,cooperativa,democracia,deporte,ecologia,economia,edu,empresa,gob,indigena,industria,info,int,medicina,mil,movimiento,musica,natural,net,nombre,noticias,org,patria,plurinacional,politica,profesional,pueblo,revista,salud,tecnologia,tksat,transporte,tv,web,wiki),boats,boehringer,bofa,bom,bond,boo,book,booking,bosch,bostik,boston,bot,boutique,box,br(9guacu,abc,adm,adv,agr,aju,am,anani,aparecida,api,app,arq,art,ato,b,barueri,belem,bet,bhz,bib,bio,blog,bmd,boavista,bsb,campinagrande,campinas,caxias,cim,cng,cnt,com(^simplesite),contagem,coop,coz,cri,cuiaba,curitiba,def,des,det,dev,ecn,eco,edu,emp,enf,eng,esp,etc,eti,far,feira,flog,floripa,fm,fnd,fortal,fot,foz,fst,g12,geo,ggf,goiania,gov(ac,al,am,ap,ba,ce,df,es,go,ma,mg,ms,mt,pa,pb,pe,pi,pr,rj,rn,ro,rr,rs,sc,se,sp,to),gru,ia,imb,ind,inf,jab,jampa,jdf,joinville,jor,jus,leg(^ac,^al,^am,^ap,^ba,^ce,^df,^es,^go,^ma,^mg,^ms,^mt,^pa,^pb,^pe,^pi,^pr,^rj,^rn,^ro,^rr,^rs,^sc,^se,^sp,^to),leilao,lel,log,londrina,macapa,maceio,manaus,maringa,mat,med,mil,morena,mp,mus,natal,net,niteroi,~nom*,not,ntr,odo,ong,org,osasco,palmas,poa,ppg,pro,psc,psi,pvh,qsl,radio,rec,recife,rep,ribeirao,rio,riobranco,riopreto,salvador,sampa,santamaria,santoandre,saobernardo,saogonca,seg,sjc,slg,slz,social,sorocaba,srv,taxi,tc,^tche,tec,teo,the,tmp,trd,tur,tv,udi,vet,vix,vlog,wiki,xyz,zlg),bradesco,bridgestone,broadway,broker,brother,brussels,bs(com,edu,gov,net,org,^we),bt(com,edu,gov,net,org),build(^shiptoday,^v0,^windsurf),builders(^cloudsite),business(^co),buy,buzz,bv,bw(ac,co,gov,net,org),by(com,gov,^mediatech,mil,of),bz(co,com,edu,gov,^gsj,^mydns,net,org,^za),bzh,ca(ab,^~awdev*,^barsy,bc,^box,^co,gc,mb,^myspreadshop,nb,nf,nl,^no-ip,ns,nt,nu,on,^onid,pe,qc,sk,yk),cab,cafe,cal,call,calvinklein,cam,camera,camp(~emf(^at)),canon,capetown,capital,capitalone,car,caravan,cards,care,career,careers,cars,casa(~nabu(^ui)),case(^sav),cash,casino,cat,catering,catholic,cba,cbn,cbre,cc(^ccwu,^cleverapps,^cloud-ip,^cloudns,^csx,^ec,^eu,^fantasyleague,^ftpaccess,^game-server,^gu,^myphotos,^scrapping,~spawn(^instances),^twmail,^uk,^us),cd(^cc,gov),center,ceo,cern,cf,cfa,cfd,cg,ch(^123website,^12hp,^2ix,^4lima,^cloudns,~cloudscale(^cust,~lpg(^objects),~rma(^objects)),^dnsking,^~firenet*(^~svc*),~flow(~ae(^alp1),^appengine),^gotdns,^lima-city,^linkyard-cloud,^myspreadshop,~objectstorage(^lpg,^rma),^square7),chanel,channel,charity,chase,chat,cheap,chintai,christmas,chrome,church,ci(ac,asso,co,com,ed,edu,go,gouv,int,net,or,org,^us,xn--aroport-bya),cipriani,circle,cisco,citadel,citi,citic,city,~ck*(!www),cl(^cloudns,co,gob,gov,mil),claims,cleaning,click,clinic,clinique,clothing,cloud(^antagonist,~axarnet(^es-1),^convex,^diadem,^elementor,^emergent,~encoway(^eu),~jelastic(^vip),^jele,~jenv-aruba(~aruba(~eur(^it1)),^it1),^jote,^jotelulu,^keliweb(^cs),^kuleuven,^laravel,^linkyard,^~magentosite*,^matlab,^observablehq,^~on-rancher*,~onstackit(^runs),^oxa(^tn,^uk),^perspecta,^primetel(^uk),^ravendb,~reclaim(^ca,^uk,^us),~scw(~baremetal(^fr-par-1,^fr-par-2,^nl-ams-1),~fr-par(^cockpit,^ddl,^dtwh,^fnc(^functions),^ifr,^k8s(^nodes),^kafk,^mgdb,^rdb,^s3,^s3-website,^scbl,^whm),~instances(^priv,^pub),^k8s,~nl-ams(^cockpit,^ddl,^dtwh,^ifr,^k8s(^nodes),^kafk,^mgdb,^rdb,^s3,^s3-website,^scbl,^whm),~pl-waw(^cockpit,^ddl,^dtwh,^ifr,^k8s(^nodes),^kafk,^mgdb,^rdb,^s3,^s3-website,^scbl),^scalebook,^smartlabeling),^servebolt,^~statics*,^trafficplex,~trendhosting(^ch,^de),^unison-services,^urown,^vapor,^voorloper,^zap),club(^barsy,^cloudns,^jele),clubmed,cm(co,com,gov,net),cn(ac,ah,bj,^canva-apps,~canvasite(^my),com(~amazonaws(~airflow(^~cn-north-1*,^~cn-northwest-1*),~cn-north-1(~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^~rds*,^s3,^s3-accesspoint,^s3-deprecated,^s3-object-lambda,^s3-website),~cn-northwest-1(~dualstack(^s3,^s3-accesspoint),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^~rds*,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),^~compute*,~eb(^cn-north-1,^cn-northwest-1),^~elb*),~amazonwebservices(~on(~cn-north-1(^~airflow*,^transfer-webapp),~cn-northwest-1(^~airflow*,^transfer-webapp))),~sagemaker(~cn-north-1(^notebook,^studio),~cn-northwest-1(^notebook,^studio))),cq,edu,fj,gd,gov,gs,gx,gz,ha,hb,he,hi,hk,hl,hn,jl,js,jx,ln,mil,mo,^myqnapcloud,net,nm,nx,org,qh,~quickconnect(^direct),sc,sd,sh(^as),sn,sx,tj,tw,xj,xn--55qx5d,xn--io0a7i,xn--od0alg,xz,yn,zj),co(^carrd,com,^crd,edu,^firewalledreplit(^id),gov,^hidns,^leadpages,^lpages,mil,^mypi,net,nom,org,^~otap*,~rdpa(^~clusters*,^~srvrless*),^repl(^id),^supabase(^realtime,^storage),^umso,^~xmit*),coach,codes(^~owo*),coffee,college,cologne,com(^~0emm*,^180r,^1cooldns,^1kapp,^3utilities,^4u,^a2hosted,^abrdns,^adobeaemcloud(^~dev*),^africa,^aivencloud,^aliases121,^alibabacloudcs,^alpha-myqnapcloud,~amazonaws(~af-south-1(~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~airflow(^~af-south-1*,^~ap-east-1*,^~ap-northeast-1*,^~ap-northeast-2*,^~ap-northeast-3*,^~ap-south-1*,^~ap-south-2*,^~ap-southeast-1*,^~ap-southeast-2*,^~ap-southeast-3*,^~ap-southeast-4*,^~ap-southeast-5*,^~ap-southeast-7*,^~ca-central-1*,^~ca-west-1*,^~eu-central-1*,^~eu-central-2*,^~eu-north-1*,^~eu-south-1*,^~eu-south-2*,^~eu-west-1*,^~eu-west-2*,^~eu-west-3*,^~il-central-1*,^~me-central-1*,^~me-south-1*,^~sa-east-1*,^~us-east-1*,^~us-east-2*,^~us-west-1*,^~us-west-2*),~ap-east-1(~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~ap-northeast-1(^analytics-gateway,~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~ap-northeast-2(^analytics-gateway,~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~ap-northeast-3(~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~ap-south-1(^analytics-gateway,~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~ap-south-2(~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~ap-southeast-1(^analytics-gateway,~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~ap-southeast-2(^analytics-gateway,~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~ap-southeast-3(~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~ap-southeast-4(~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~ap-southeast-5(~dualstack(^s3,^s3-accesspoint,^s3-website),^execute-api,^s3,^s3-accesspoint,^s3-deprecated,^s3-object-lambda,^s3-website),~ca-central-1(~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-object-lambda,^s3-website),~ca-west-1(~dualstack(^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-object-lambda,^s3-website),^~compute*,^~compute-1*,^~elb*,~eu-central-1(^analytics-gateway,~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~eu-central-2(~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~eu-north-1(~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~eu-south-1(~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~eu-south-2(~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~eu-west-1(^analytics-gateway,~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-deprecated,^s3-object-lambda,^s3-website),~eu-west-2(~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~eu-west-3(~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~il-central-1(~aws-cloud9(^webview-assets),~cloud9(^vfs),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~me-central-1(~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~me-south-1(~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),~rds(^~af-south-1*,^~ap-east-1*,^~ap-east-2*,^~ap-northeast-1*,^~ap-northeast-2*,^~ap-northeast-3*,^~ap-south-1*,^~ap-south-2*,^~ap-southeast-1*,^~ap-southeast-2*,^~ap-southeast-3*,^~ap-southeast-4*,^~ap-southeast-5*,^~ap-southeast-6*,^~ap-southeast-7*,^~ca-central-1*,^~ca-west-1*,^~eu-central-1*,^~eu-central-2*,^~eu-west-1*,^~eu-west-2*,^~eu-west-3*,^~il-central-1*,^~me-central-1*,^~me-south-1*,^~mx-central-1*,^~sa-east-1*,^~us-east-1*,^~us-east-2*,^~us-gov-east-1*,^~us-gov-west-1*,^~us-northeast-1*,^~us-west-1*,^~us-west-2*),^s3,^s3-1,^s3-ap-east-1,^s3-ap-northeast-1,^s3-ap-northeast-2,^s3-ap-northeast-3,^s3-ap-south-1,^s3-ap-southeast-1,^s3-ap-southeast-2,^s3-ca-central-1,^s3-eu-central-1,^s3-eu-north-1,^s3-eu-west-1,^s3-eu-west-2,^s3-eu-west-3,^s3-external-1,^s3-fips-us-gov-east-1,^s3-fips-us-gov-west-1,~s3-global(~accesspoint(^mrap)),^s3-me-south-1,^s3-sa-east-1,^s3-us-east-2,^s3-us-gov-east-1,^s3-us-gov-west-1,^s3-us-west-1,^s3-us-west-2,^s3-website-ap-northeast-1,^s3-website-ap-southeast-1,^s3-website-ap-southeast-2,^s3-website-eu-west-1,^s3-website-sa-east-1,^s3-website-us-east-1,^s3-website-us-gov-west-1,^s3-website-us-west-1,^s3-website-us-west-2,~sa-east-1(~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-object-lambda,^s3-website),^us-east-1(^analytics-gateway,~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-deprecated,^s3-fips,^s3-object-lambda,^s3-website),~us-east-2(^analytics-gateway,~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-deprecated,^s3-fips,^s3-object-lambda,^s3-website),~us-gov-east-1(~dualstack(^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-object-lambda,^s3-website),~us-gov-west-1(~dualstack(^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-object-lambda,^s3-website),~us-west-1(~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-object-lambda,^s3-website),~us-west-2(^analytics-gateway,~aws-cloud9(^webview-assets),~cloud9(^vfs,^webview-assets),~dualstack(^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-fips,^s3-website),^emrappui-prod,^emrnotebooks-prod,^emrstudio-prod,^execute-api,^s3,^s3-accesspoint,^s3-accesspoint-fips,^s3-deprecated,^s3-fips,^s3-object-lambda,^s3-website)),~amazoncognito(~af-south-1(^auth),~ap-east-1(^auth),~ap-northeast-1(^auth),~ap-northeast-2(^auth),~ap-northeast-3(^auth),~ap-south-1(^auth),~ap-south-2(^auth),~ap-southeast-1(^auth),~ap-southeast-2(^auth),~ap-southeast-3(^auth),~ap-southeast-4(^auth),~ap-southeast-5(^auth),~ap-southeast-7(^auth),~ca-central-1(^auth),~ca-west-1(^auth),~eu-central-1(^auth),~eu-central-2(^auth),~eu-north-1(^auth),~eu-south-1(^auth),~eu-south-2(^auth),~eu-west-1(^auth),~eu-west-2(^auth),~eu-west-3(^auth),~il-central-1(^auth),~me-central-1(^auth),~me-south-1(^auth),~mx-central-1(^auth),~sa-east-1(^auth),~us-east-1(^auth,^auth-fips),~us-east-2(^auth,^auth-fips),~us-gov-east-1(^auth-fips),~us-gov-west-1(^auth-fips),~us-west-1(^auth,^auth-fips),~us-west-2(^auth,^auth-fips)),^amplifyapp,^appchizi,^applinzi,^apps-1and1,^appspacehosted,^appspaceusercontent,^appspot(^~r*),^atmeta,^~auiusercontent*,^authgear-staging,^authgearapps,^~awsapprunner*,^awsapps,^awsglobalaccelerator,^balena-devices,^barsycenter,^barsyonline,^base44-sandbox,^blogdns,^blogspot,^blogsyte,^boutir,^bplaced,^br,^builtwithdark,^bumbleshrimp,^cafjs,^canva-apps,^canva-hosted-embed,^canvacode,^cdn77-storage,^cechire,^cf-ipfs,^ciscofreak,~clever-cloud(^~services*),^cloudflare-ipfs,^cn,^co,~code(^~builder*,^~dev-builder*,^~stg-builder*),^codespot,^cprapid,^cpserver,^~customer-oci*(^~oci*,^~ocp*,^~ocs*),^damnserver,~datadetect(^demo,^instance),^dattolocal,^dattorelay,^dattoweb,^ddnsfree,^ddnsgeek,^ddnsguru,^ddnsking,^de,^deus-canvas,^dev-myqnapcloud,^~devinapps*,^~digitaloceanspaces*,^discordsays,^discordsez,^ditchyourip,^dnsabr,^dnsalias,^dnsdojo,^dnsiskinky,^doesntexist,^dojin,^dontexist,^doomdns,^dopaas,^drayddns,^dreamhosters,^dsmynas,^durumis,^dyn-o-saur,^dynalias,^dyndns-at-home,^dyndns-at-work,^dyndns-blog,^dyndns-free,^dyndns-home,^dyndns-ip,^dyndns-mail,^dyndns-office,^dyndns-pics,^dyndns-remote,^dyndns-server,^dyndns-web,^dyndns-wiki,^dyndns-work,^dynns,^dynuddns,^dynuhosting,^elasticbeanstalk(^af-south-1,^ap-east-1,^ap-northeast-1,^ap-northeast-2,^ap-northeast-3,^ap-south-1,^ap-southeast-1,^ap-southeast-2,^ap-southeast-3,^ap-southeast-5,^ap-southeast-7,^ca-central-1,^eu-central-1,^eu-north-1,^eu-south-1,^eu-south-2,^eu-west-1,^eu-west-2,^eu-west-3,^il-central-1,^me-central-1,^me-south-1,^sa-east-1,^us-east-1,^us-east-2,^us-gov-east-1,^us-gov-west-1,^us-west-1,^us-west-2),~emergentagent(^preview),^encoreapi,^est-a-la-maison,^est-a-la-masion,^est-le-patron,^est-mon-blogueur,^eu,^eu1-plenit,~evennode(^eu-1,^eu-2,^eu-3,^eu-4,^us-1,^us-2,^us-3,^us-4),^familyds,^fastly-edge,^fastly-terrarium,^fastvps-server,~fbsbx(^apps),^firebaseapp,^firewall-gateway,^fldrv,^forgeblocks,^framercanvas,^freebox-os,^freeboxos,^freemyip,^from-ak,^from-al,^from-ar,^from-ca,^from-ct,^from-dc,^from-de,^from-fl,^from-ga,^from-hi,^from-ia,^from-id,^from-il,^from-in,^from-ks,^from-ky,^from-ma,^from-md,^from-mi,^from-mn,^from-mo,^from-ms,^from-mt,^from-nc,^from-nd,^from-ne,^from-nh,^from-nj,^from-nm,^from-nv,^from-oh,^from-ok,^from-or,^from-pa,^from-pr,^from-ri,^from-sc,^from-sd,^from-tn,^from-tx,^from-ut,^from-va,^from-vt,^from-wa,^from-wi,^from-wv,^from-wy,^geekgalaxy,^gentapps,^gentlentapis,^getmyip,^giize,^githubusercontent,^gleeze,^googleapis,^googlecode,^gotdns,^gotpantheon,^gr,^grayjayleagues,^hatenablog,^hatenadiary,^health-carereform,^hercules-app,^hercules-dev,^herokuapp,^hk,^hobby-site,^homelinux,^homesecuritymac,^homesecuritypc,^homeunix,~hosted-by-previder(^paas),^hostedpi,~hosteur(^rag-cloud,^rag-cloud-ch),^hotelwithflight,^iamallama,~ik-server(^jcloud,^jcloud-ver-jpc),^ip-ddns,^is-a-anarchist,^is-a-blogger,^is-a-bookkeeper,^is-a-bulls-fan,^is-a-caterer,^is-a-chef,^is-a-conservative,^is-a-cpa,^is-a-cubicle-slave,^is-a-democrat,^is-a-designer,^is-a-doctor,^is-a-financialadvisor,^is-a-geek,^is-a-green,^is-a-guru,^is-a-hard-worker,^is-a-hunter,^is-a-landscaper,^is-a-lawyer,^is-a-liberal,^is-a-libertarian,^is-a-llama,^is-a-musician,^is-a-nascarfan,^is-a-nurse,^is-a-painter,^is-a-personaltrainer,^is-a-photographer,^is-a-player,^is-a-republican,^is-a-rockstar,^is-a-socialist,^is-a-student,^is-a-teacher,^is-a-techie,^is-a-therapist,^is-an-accountant,^is-an-actor,^is-an-actress,^is-an-anarchist,^is-an-artist,^is-an-engineer,^is-an-entertainer,^is-certified,^is-gone,^is-into-anime,^is-into-cars,^is-into-cartoons,^is-into-games,^is-leet,^is-not-certified,^is-slick,^is-uberleet,^is-with-theband,^isa-geek,^isa-hockeynut,^issmarterthanyou,^it,^jdevcloud,~jelastic(^demo),^jpn,^kasserver,^kozow,^la1-plenit,^ladesk,^likes-pie,^likescandy,~linode(^members,^~nodebalancer*),^~linodeobjects*,~linodeusercontent(^ip),^live-website,^localtonet,^logoip,^loseyourip,^lovableproject,^lpusercontent,^~lutrausercontent*,^magicpatternsapp,~massivegrid(^paas),^mazeplay,^messwithdns,^meteorapp(^eu),^mex,^miniserver,^mochausercontent,^modelscape,^mwcloudnonprod,^myactivedirectory,^myasustor,^mycloudnas,^mydatto,^mydbserver,^mydobiss,^myiphost,^mynascloud,^myqnapcloud,^mysecuritycamera,^myshopblocks,^myshopify,^myspreadshop,^mytabit,~mythic-beasts(^caracal,^customer,^fentiger,^lynx,^ocelot,^oncilla,^onza,^sphinx,^vs,^x,^yali),^mytuleap,^myvnc,^neat-url,^net-freaks,^nfshost,~nospamproxy(^cloud(^o365)),^~oaiusercontent*,~observableusercontent(^static),^on-aptible,^on-forge,^on-vapor,^onfabrica,^onrender,^onthewifi,^ooguy,^operaunite,^~oraclecloudapps*,^~oraclegovcloudapps*,^orsites,^outsystemscloud,^ownprovider,^pagespeedmobilizer,^pagexl,^~paywhirl*,^pgfog,^pivohosting,^pixolino,^playstation-cloud,^pleskns,^point2this,^polyspace,^postman-echo,~prgmr(^xen),~project-study(^dev),^pythonanywhere(^eu),^qa2,^qbuser,^qualifioapp,^~qualyhqpartner*,^~qualyhqportal*,^quicksytes,^~quipelements*,^rackmaze,^readthedocs-hosted,^remotewd,~render(^app),^reservd,^reserve-online,^rhcloud,^rice-labs,^routingthecloud,^ru,^sa,^sakuratan,^sakuraweb,~salesforce(~platform(~code-builder-stg(~test(^~001*)))),^same-app,^same-preview,^saves-the-whales,^scrysec,^securitytactics,^selfip,^sells-for-less,^sells-for-u,^servebbs,^servebeer,^servecounterstrike,^serveexchange,^serveftp,^servegame,^servehalflife,^servehttp,^servehumour,^serveirc,^servemp3,^servep2p,^servepics,^servequake,^servesarcasm,^shopitsite,^siiites,^simple-url,^simplesite,^sinaapp,^smushcdn,^space-to-rent,^stackhero-network,~stdlib(^api),^strapiapp(^media),^streak-link,^streaklinks,^streakusercontent,^streamlitapp,^stufftoread,^subsc-pay,^taveusercontent,~tb-hosting(^site),^teaches-yoga,^temp-dns,^theworkpc,^thingdustdata,^townnews-staging,^try-snowplow,^trycloudflare,^tuleap-partners,~typeform(^pro),^uk,^unusualperson,^upsunapp,^us,^us1-plenit,^vipsinaapp,^~vultrobjects*,^w-corp-staticblitz,^w-credentialless-staticblitz,^w-staticblitz,~wafaicloud(^jed,^ryd),^wafflecell,^webadorsite,^webspace-host,~wiardweb(^pages),^wiredbladehosting,^withgoogle,^withyoutube,^wixsite,^wixstudio,^woltlab-demo,^workisboring,^wpdevcloud,^wpenginepowered(^js),^wphostedmail,^wpmucdn,^writesthisblog,^x0,^xnbay(^u2,^u2-local),^xtooldevice,^yolasite,^za),commbank,community(^myforum,^nog,^ravendb),company,compare,computer,comsec,condos,construction,consulting,contact,contractors,cooking,cool(^de,^elementor),coop,corsica,country,coupon,coupons,courses,cpa,cr(ac,co,ed,fi,go,or,sa),credit,creditcard,creditunion,cricket,crown,crs,cruise,cruises,cu(com,edu,gob,inf,nat,net,org),cuisinella,cv(com,edu,id,int,net,nome,org,publ),cw(com,edu,net,org),cx(^assessments,^ath,^calculators,^cloudns,^funnels,gov,^info,^paynow,^quizzes,^researched,^tests),cy(ac,biz,com(~scaleforce(^j)),ekloges,gov,ltd,mil,net,org,press,pro,tm),cymru,cyou,cz(^co,~contentproxy9(^rsc),^e4,gov,~metacentrum(^~cloud*,^custom),~muni(~cloud(^flt,^usr)),^realm),dad,dance,data,date,dating,datsun,day,dclk,dds,de(^123webseite,^12hp,^2ix,^4lima,^barsy,^bplaced,^~bwcloud-os-instance*,^co,^com,^community-pro,~cosidns(^dyn),^ddnss(^dyn,^dyndns),^diskussionsbereich,^dnshome,^dnsupdater,^dyn-berlin,^dyn-ip24,^dynamisches-dns,^dyndns1,^firewall-gateway,^~frusky*,^fuettertdasnetz,^git-repos,^goip,^home-webserver(^dyn),~hs-heilbronn(~it(^pages,^pages-research)),^in-berlin,^in-brb,^in-butter,^in-dsl,^in-vpn,^internet-dns,^iservschule,^isteingeek,^istmein,^keymachine,^l-o-g-i-n,^lcube-server,^lebtimnetz,^leitungsen,^lima-city,^logoip,^mein-iserv,^my,^my-gateway,^my-router,^myhome-server,^myspreadshop,^rub,^ruhr-uni-bochum(~noc(^io)),^schuldock,^schulplattform,^schulserver,^spdns,~speedpartner(^customer),^square7,^svn-repos,^taifun-dns,^test-iserv,^traeumtgerade,^virtual-user,^virtualuser,^webspaceconfig,^~xenonconnect*,^xn--gnstigbestellen-zvb,^xn--gnstigliefern-wob),deal,dealer,deals,degree,delivery,dell,deloitte,delta,democrat,dental,dentist,desi,design(^bss,^graphic),dev(^barsy,^bearblog,^botdash,^brave(^~s*),~crm(^~aa*,^~ab*,^~ac*,^~ad*,^~ae*,^~af*,^~ci*,^~d*,^~pa*,^~pb*,^~pc*,^~pd*,^~pe*,^~pf*,^~w*,^~wa*,^~wb*,^~wc*,^~wd*,^~we*,^~wf*),^deno,^deno-staging,^deta,^erp(^web),~evervault(^relay),^fly,^~gateway*,^githubpreview,^grebedoc,^hrsn,^~inbrowser*,^is-a,^is-a-fullstack,^is-a-good,^is-cool,^is-not-a,^iserv,^~lcl*,^~lclstage*,^leapcell,~localcert(^~user*),^localplayer,^loginline,^lp(^api,^objects),^mediatech,^mocha-sandbox,^modx,^myaddr,^ngrok,^ngrok-free,^pages,^panel,^platter-app,^r2,^replit(^archer,^bones,^canary,^global,^hacker,^id,^janeway,^kim,^kira,^kirk,^odo,^paris,^picard,^pike,^prerelease,^reed,^riker,^sisko,^spock,^staging,^sulu,^tarpit,^teams,^tucker,^wesley,^worf),^runcontainers,^~stg*,^~stgstage*,^vercel,^~webhare*,^workers,^xmit),dhl,diamonds,diet,digital(^cloudapps(^london)),direct(^libp2p),directory,discount,discover,dish,diy(^discourse),dj,dk(^123hjemmeside,^biz,^co,^firm,^myspreadshop,^reg,^store),dm(co,com,edu,gov,net,org),dnp,do(art,com,edu,gob,gov,mil,net,org,sld,web),docs,doctor,dog,domains,dot,download,drive,dtv,dubai,dupont,durban,dvag,dvr,dz(art,asso,com,edu,gov,net,org,pol,soc,tm),earth,eat,ec(abg,adm,agron,arqt,art,bar,^base,chef,com,cont,cpa,cue,dent,dgn,disco,doc,edu,eng,esm,fin,fot,gal,gob,gov,gye,ibr,info,k12,lat,loj,med,mil,mktg,mon,net,ntr,odont,^official,org,pro,prof,psic,psiq,pub,rio,rrpp,sal,tech,tul,tur,uio,vet,xxx),eco,edeka,edu(~rit(^git-pages)),education(^co),ee(aip,com,edu,fie,gov,lib,med,org,pri,riik),eg(ac,com,edu,eun,gov,info,me,mil,name,net,org,sci,sport,tv),email(~crisp(^on),~tawk(^p),~tawkto(^p)),emerck,energy,engineer,engineering,enterprises,epson,equipment,~er*,ericsson,erni,es(^123miweb,com,edu,gob,^myspreadshop,nom,org),esq,estate(^~compute*),et(biz,com,edu,gov,info,name,net,org),eu(~amazonwebservices(~on(~eusc-de-east-1(~cognito-idp(^auth)))),^barsy,^cloudns,^deuxfleurs,^directwp,~dogado(^jelastic),^~nxa*,^prvw,^spdns,^~transurl*),eurovision,eus(~party(^user)),events(^co,^koobin),exchange,expert,exposed,express,extraspace,fage,fail,fairwinds,faith,family,fan,fans,farm(^storj),farmers,fashion,fast,fedex,feedback,ferrari,ferrero,fi(^123kotisivu,aland,~cloudplatform(^fi),~datacenter(^demo,^paas),^dy,^iki,^kapsi,^myspreadshop,^xn--hkkinen-5wa),fidelity,fido,film,final,finance,financial(^co),fire,firestone,firmdale,fish,fishing,fit,fitness,fj(ac,biz,com,edu,gov,id,info,mil,name,net,org,pro),~fk*,flickr,flights,flir,florist,flowers,fly,fm(com,edu,net,org,^radio,^~user*),fo,foo,food,football,ford,forex,forsale,forum,foundation,fox,fr(^123siteweb,^aeroport,asso,^avocat,avoues,cci,^chambagri,^chirurgiens-dentistes,^chirurgiens-dentistes-en-france,com,^dedibox,^experts-comptables,^fbx-os,^fbxos,^freebox-os,^freeboxos,^goupile,gouv,greta,huissier-justice,^medecin,^myspreadshop,nom,^notaires,^on-web,^pharmacien,^port,prd,tm,^veterinaire,^ynh),free,fresenius,frl,frogans,frontier,ftr,fujitsu,fun,fund,furniture,futbol,fyi,ga,gal,gallery,gallo,gallup,game,games(^pley,^sheezy),gap,garden,gay(^pages),gb,gbiz,gd(edu,gov),gdn(^cnpy),ge(com,edu,gov,net,org,pvt,school),gea,gent,genting,george,gf,gg(^botdash,co,^kaas,net,org,^panel(^daemon),~ply(^~at*,^d6),^stackit),ggee,gh(biz,com,edu,gov,mil,net,org),gi(com,edu,gov,ltd,mod,org),gift,gifts,gives,giving,gl(co,com,edu,net,org),glass,gle,global(^appwrite),globo,gm,gmail,gmbh,gmo,gmx,gn(ac,com,edu,gov,net,org),godaddy,gold,goldpoint,golf,goo,goodyear,goog(^cloud,^translate,^~usercontent*),google,gop,got,gov,gp(asso,com,edu,mobi,net,org),gq,gr(^barsy,com,edu,gov,net,org,^simplesite),grainger,graphics,gratis,green,gripe,grocery,group(^discourse),gs,gt(com,edu,gob,ind,mil,net,org),gu(com,edu,gov,guam,info,net,org,web),gucci,guge,guide,guitars,guru,gw(^nx),gy(co,com,edu,gov,net,org),hair,hamburg,hangout,haus,hbo,hdfc,hdfcbank,health(^hra),healthcare,help,helsinki,here,hermes,hiphop,hisamitsu,hitachi,hiv,hk(com,edu,gov,idv,^inc,^ltd,net,org,xn--55qx5d,xn--ciqpn,xn--gmq050i,xn--gmqw5a,xn--io0a7i,xn--lcvr32d,xn--mk0axi,xn--mxtq1m,xn--od0alg,xn--od0aq3b,xn--tn0ag,xn--uc0atv,xn--uc0ay4a,xn--wcvs22d,xn--zf0avx),hkt,hm,hn(com,edu,gob,mil,net,org),hockey,holdings,holiday,homedepot,homegoods,homes,homesense,honda,horse,hospital,host(^bolt,^cloudaccess,^easypanel,^emergent,^fastvps,^freesite,^gadget,^half,^iserv,^jele,^mircloud,^myfast,^tempurl,^wp2,^wpmudev),hosting(^opencraft),hot,hotel,hotels,hotmail,house,how,hr(~brendly(^shop),com,from,iz,name),hsbc,ht(adult,art,asso,com,coop,edu,firm,gouv,info,med,net,org,perso,pol,pro,rel,^rt,shop),hu(2000,agrar,bolt,casino,city,co,erotica,erotika,film,forum,games,hotel,info,ingatlan,jogasz,konyvelo,lakas,media,news,org,priv,reklam,sex,shop,sport,suli,szex,tm,tozsde,utazas,video),hughes,hyatt,hyundai,ibm,icbc,ice,icu,id(ac,biz,co,desa,^e,go,kop,mil,my,net,or,ponpes,sch,web,xn--9tfky,^zone),ie(gov,^myspreadshop),ieee,ifm,ikano,il(ac,co(^mytabit,^ravpage,^tabitorder),gov,idf,k12,muni,net,org),im(ac,co(ltd,plc),com,net,org,tt,tv),imamat,imdb,immo,immobilien,in(5g,6g,ac,ai,am,bank,^barsy,bihar,biz,business,ca,^cloudns,cn,co,com,coop,cs,delhi,dr,edu,er,fin,firm,gen,gov,gujarat,ind,^indevs,info,int,internet,io,me,mil,net,nic,org,pg,post,pro,res,^supabase,travel,tv,uk,up,us,^web),inc,industries,infiniti,info(^barrel-of-knowledge,^barrell-of-knowledge,^barsy,^cloudns,^dnsupdate,^dvrcam,^dynamic-dns,^dyndns,^for-our,^forumz,^groks-the,^groks-this,^here-for-more,^ilovecollege,^knowsitall,^mayfirst,^mittwald,^mittwaldserver,^no-ip,^nsupdate,^selfip,^typo3server,^v-info,^webhop),ing,ink,institute,insurance,insure,int(eu),international,intuit,investments,io(^2038,^apigee,^~azurecontainer*,^b-data,^barsy,^basicserver,^beagleboard,~beebyte(^paas),~beebyteapp(^sekd1),~bigv(^uk0),^bitbucket,^bluebite,^boxfuse,^brave(^~s*),^browsersafetymark,~bubble(^cdn),^bubbleapps,^cleverapps,^cloudbeesusercontent,co,com,~dappnode(^dyndns),^darklang,^dedyn,^definima,^editorx,edu,^edugit,^fh-muenster,~forgerock(^id),^gitbook,^github,^gitlab,gov,^hasura-app,^hostyhosting,^hypernode,^hzc,^icp0(^~raw*),^icp1(^~raw*),^jele,^keenetic,^kiloapps,~lair(^apps),^loginline,^lolipop,mil,^mo-siemens,^~moonscale*,^musician,^myaddr,^myrdbx,net,^ngrok(^ap,^au,^eu,^in,^jp,^sa,^us),~nodeart(^stage),nom,^~on-acorn*,^~on-k3s*,^~on-rio*,org,^pantheonsite,^protonet,^pstmn(^mock),^qcx(^~sys*),^qoto,^qzz,~rb-hosting(^site),^readthedocs,^resindevice,~resinstaging(^devices),^sandcats,~scrypted(^client),^~stolos*,^telebit,~thingdust(~dev(^cust,^reservd),~disrec(^cust,^reservd),~prod(^cust),~testing(^cust,^reservd)),^tickets,^utwente,^vaporcloud,^virtualserver,^webflow,^webflowtest,^webthings,^wixstudio),ipiranga,iq(com,edu,gov,mil,net,org),ir(ac,^arvanedge,co,gov,id,net,org,sch,^vistablog,xn--mgba3a4f16a,xn--mgba3a4fra),irish,is,ismaili,ist,istanbul,it(^123homepage,^16-b,^32-b,^64-b,abr,abruzzo,ag,agrigento,al,alessandria,alto-adige,altoadige,an,ancona,andria-barletta-trani,andria-trani-barletta,andriabarlettatrani,andriatranibarletta,ao,aosta,aosta-valley,aostavalley,aoste,ap,aq,aquila,ar,arezzo,ascoli-piceno,ascolipiceno,asti,at,av,avellino,ba,balsan,balsan-sudtirol,balsan-suedtirol,bari,barletta-trani-andria,barlettatraniandria,bas,basilicata,belluno,benevento,bergamo,bg,bi,biella,bl,bn,bo,bologna,bolzano,bolzano-altoadige,bozen,bozen-sudtirol,bozen-suedtirol,br,brescia,brindisi,bs,bt,bulsan,bulsan-sudtirol,bulsan-suedtirol,bz,ca,cagliari,cal,calabria,caltanissetta,cam,campania,campidano-medio,campidanomedio,campobasso,carbonia-iglesias,carboniaiglesias,carrara-massa,carraramassa,caserta,catania,catanzaro,cb,ce,cesena-forli,cesenaforli,ch,chieti,ci,cl,cn,co,como,cosenza,cr,cremona,crotone,cs,ct,cuneo,cz,dell-ogliastra,dellogliastra,edu,emilia-romagna,emiliaromagna,emr,en,enna,fc,fe,fermo,ferrara,fg,fi,firenze,florence,fm,foggia,forli-cesena,forlicesena,fr,friuli-v-giulia,friuli-ve-giulia,friuli-vegiulia,friuli-venezia-giulia,friuli-veneziagiulia,friuli-vgiulia,friuliv-giulia,friulive-giulia,friulivegiulia,friulivenezia-giulia,friuliveneziagiulia,friulivgiulia,frosinone,fvg,ge,genoa,genova,go,gorizia,gov,gr,grosseto,^ibxos,iglesias-carbonia,iglesiascarbonia,^iliadboxos,im,imperia,is,isernia,kr,la-spezia,laquila,laspezia,latina,laz,lazio,lc,le,lecce,lecco,li,lig,liguria,livorno,lo,lodi,lom,lombardia,lombardy,lt,lu,lucania,lucca,macerata,mantova,mar,marche,massa-carrara,massacarrara,matera,mb,mc,me,medio-campidano,mediocampidano,messina,mi,milan,milano,mn,mo,modena,mol,molise,monza,monza-brianza,monza-e-della-brianza,monzabrianza,monzaebrianza,monzaedellabrianza,ms,mt,^myspreadshop,na,naples,napoli,~neen(^jc),no,novara,nu,nuoro,og,ogliastra,olbia-tempio,olbiatempio,or,oristano,ot,pa,padova,padua,palermo,parma,pavia,pc,pd,pe,perugia,pesaro-urbino,pesarourbino,pescara,pg,pi,piacenza,piedmont,piemonte,pisa,pistoia,pmn,pn,po,pordenone,potenza,pr,prato,pt,pu,pug,puglia,pv,pz,ra,ragusa,ravenna,rc,re,reggio-calabria,reggio-emilia,reggiocalabria,reggioemilia,rg,ri,rieti,rimini,rm,rn,ro,roma,rome,rovigo,sa,salerno,sar,sardegna,sardinia,sassari,savona,si,sic,sicilia,sicily,siena,siracusa,so,sondrio,sp,sr,ss,suedtirol,sv,^syncloud,ta,taa,taranto,te,tempio-olbia,tempioolbia,teramo,terni,tn,to,torino,tos,toscana,tp,tr,trani-andria-barletta,trani-barletta-andria,traniandriabarletta,tranibarlettaandria,trapani,trentin-sud-tirol,trentin-sudtirol,trentin-sued-tirol,trentin-suedtirol,trentino,trentino-a-adige,trentino-aadige,trentino-alto-adige,trentino-altoadige,trentino-s-tirol,trentino-stirol,trentino-sud-tirol,trentino-sudtirol,trentino-sued-tirol,trentino-suedtirol,trentinoa-adige,trentinoaadige,trentinoalto-adige,trentinoaltoadige,trentinos-tirol,trentinostirol,trentinosud-tirol,trentinosudtirol,trentinosued-tirol,trentinosuedtirol,trentinsud-tirol,trentinsudtirol,trentinsued-tirol,trentinsuedtirol,trento,treviso,trieste,ts,turin,tuscany,tv,ud,udine,umb,umbria,urbino-pesaro,urbinopesaro,va,val-d-aosta,val-daosta,vald-aosta,valdaosta,valle-aosta,valle-d-aosta,valle-daosta,valleaosta,valled-aosta,valledaosta,vallee-aoste,vallee-d-aoste,valleeaoste,valleedaoste,vao,varese,vb,vc,vda,ve,ven,veneto,venezia,venice,verbania,vercelli,verona,vi,vibo-valentia,vibovalentia,vicenza,viterbo,vr,vs,vt,vv,xn--balsan-sdtirol-nsb,xn--bozen-sdtirol-2ob,xn--bulsan-sdtirol-nsb,xn--cesena-forl-mcb,xn--cesenaforl-i8a,xn--forl-cesena-fcb,xn--forlcesena-c8a,xn--sdtirol-n2a,xn--trentin-sd-tirol-rzb,xn--trentin-sdtirol-7vb,xn--trentino-sd-tirol-c3b,xn--trentino-sdtirol-szb,xn--trentinosd-tirol-rzb,xn--trentinosdtirol-7vb,xn--trentinsd-tirol-6vb,xn--trentinsdtirol-nsb,xn--valle-aoste-ebb,xn--valle-d-aoste-ehb,xn--valleaoste-e7a,xn--valledaoste-ebb),itau,itv,jaguar,java,jcb,je(co,net,^of,org),jeep,jetzt,jewelry,jio,jll,~jm*,jmp,jnj,jo(agri,ai,com,edu,eng,fm,gov,mil,net,org,per,phd,sch,tv),jobs,joburg,jot,joy,jp(^0am,^0g0,^0j0,^0t0,^2-d,ac,ad,aichi(aisai,ama,anjo,asuke,chiryu,chita,fuso,gamagori,handa,hazu,hekinan,higashiura,ichinomiya,inazawa,inuyama,isshiki,iwakura,kanie,kariya,kasugai,kira,kiyosu,komaki,konan,kota,mihama,miyoshi,nishio,nisshin,obu,oguchi,oharu,okazaki,owariasahi,seto,shikatsu,shinshiro,shitara,tahara,takahama,tobishima,toei,togo,tokai,tokoname,toyoake,toyohashi,toyokawa,toyone,toyota,tsushima,yatomi),akita(akita,daisen,fujisato,gojome,hachirogata,happou,higashinaruse,honjo,honjyo,ikawa,kamikoani,kamioka,katagami,kazuno,kitaakita,kosaka,kyowa,misato,mitane,moriyoshi,nikaho,noshiro,odate,oga,ogata,semboku,yokote,yurihonjo),^angry,aomori(aomori,gonohe,hachinohe,hashikami,hiranai,hirosaki,itayanagi,kuroishi,misawa,mutsu,nakadomari,noheji,oirase,owani,rokunohe,sannohe,shichinohe,shingo,takko,towada,tsugaru,tsuruta),^babyblue,^babymilk,^backdrop,^bambina,^bitter,^blush,^bona,^boo,^boy,^boyfriend,^but,^buyshop,^candypop,^capoo,^catfood,^cheap,chiba(abiko,asahi,chonan,chosei,choshi,chuo,funabashi,futtsu,hanamigawa,ichihara,ichikawa,ichinomiya,inzai,isumi,kamagaya,kamogawa,kashiwa,katori,katsuura,kimitsu,kisarazu,kozaki,kujukuri,kyonan,matsudo,midori,mihama,minamiboso,mobara,mutsuzawa,nagara,nagareyama,narashino,narita,noda,oamishirasato,omigawa,onjuku,otaki,sakae,sakura,shimofusa,shirako,shiroi,shisui,sodegaura,sosa,tako,tateyama,togane,tohnosho,tomisato,urayasu,yachimata,yachiyo,yokaichiba,yokoshibahikari,yotsukaido),^chicappa,^chillout,^chips,^chowder,^chu,^ciao,co,^cocotte,^coolblog,^cranky,^crap,^cutegirl,^daa,^daynight,^deca,^deci,^digick,ed,^eek,^egoism,ehime(ainan,honai,ikata,imabari,iyo,kamijima,kihoku,kumakogen,masaki,matsuno,matsuyama,namikata,niihama,ozu,saijo,seiyo,shikokuchuo,tobe,toon,uchiko,uwajima,yawatahama),^fakefur,^fashionstore,^fem,^flier,^flop,^floppy,^fool,^frenchkiss,fukui(echizen,eiheiji,fukui,ikeda,katsuyama,mihama,minamiechizen,obama,ohi,ono,sabae,sakai,takahama,tsuruga,wakasa),fukuoka(ashiya,buzen,chikugo,chikuho,chikujo,chikushino,chikuzen,chuo,dazaifu,fukuchi,hakata,higashi,hirokawa,hisayama,iizuka,inatsuki,kaho,kasuga,kasuya,kawara,keisen,koga,kurate,kurogi,kurume,minami,miyako,miyama,miyawaka,mizumaki,munakata,nakagawa,nakama,nishi,nogata,ogori,okagaki,okawa,oki,omuta,onga,onojo,oto,saigawa,sasaguri,shingu,shinyoshitomi,shonai,soeda,sue,tachiarai,tagawa,takata,toho,toyotsu,tsuiki,ukiha,umi,usui,yamada,yame,yanagawa,yukuhashi),fukushima(aizubange,aizumisato,aizuwakamatsu,asakawa,bandai,date,fukushima,furudono,futaba,hanawa,higashi,hirata,hirono,iitate,inawashiro,ishikawa,iwaki,izumizaki,kagamiishi,kaneyama,kawamata,kitakata,kitashiobara,koori,koriyama,kunimi,miharu,mishima,namie,nango,nishiaizu,nishigo,okuma,omotego,ono,otama,samegawa,shimogo,shirakawa,showa,soma,sukagawa,taishin,tamakawa,tanagura,tenei,yabuki,yamato,yamatsuri,yanaizu,yugawa),gifu(anpachi,ena,gifu,ginan,godo,gujo,hashima,hichiso,hida,higashishirakawa,ibigawa,ikeda,kakamigahara,kani,kasahara,kasamatsu,kawaue,kitagata,mino,minokamo,mitake,mizunami,motosu,nakatsugawa,ogaki,sakahogi,seki,sekigahara,shirakawa,tajimi,takayama,tarui,toki,tomika,wanouchi,yamagata,yaotsu,yoro),^girlfriend,^girly,^gloomy,go,^gonna,gr,^greater,gunma(annaka,chiyoda,fujioka,higashiagatsuma,isesaki,itakura,kanna,kanra,katashina,kawaba,kiryu,kusatsu,maebashi,meiwa,midori,minakami,naganohara,nakanojo,nanmoku,numata,oizumi,ora,ota,shibukawa,shimonita,shinto,showa,takasaki,takayama,tamamura,tatebayashi,tomioka,tsukiyono,tsumagoi,ueno,yoshioka),^hacca,^halfmoon,^handcrafted,^hateblo,^hatenablog,^hatenadiary,^heavy,^her,^hiho,^hippy,hiroshima(asaminami,daiwa,etajima,fuchu,fukuyama,hatsukaichi,higashihiroshima,hongo,jinsekikogen,kaita,kui,kumano,kure,mihara,miyoshi,naka,onomichi,osakikamijima,otake,saka,sera,seranishi,shinichi,shobara,takehara),hokkaido(abashiri,abira,aibetsu,akabira,akkeshi,asahikawa,ashibetsu,ashoro,assabu,atsuma,bibai,biei,bifuka,bihoro,biratori,chippubetsu,chitose,date,ebetsu,embetsu,eniwa,erimo,esan,esashi,fukagawa,fukushima,furano,furubira,haboro,hakodate,hamatonbetsu,hidaka,higashikagura,higashikawa,hiroo,hokuryu,hokuto,honbetsu,horokanai,horonobe,ikeda,imakane,ishikari,iwamizawa,iwanai,kamifurano,kamikawa,kamishihoro,kamisunagawa,kamoenai,kayabe,kembuchi,kikonai,kimobetsu,kitahiroshima,kitami,kiyosato,koshimizu,kunneppu,kuriyama,kuromatsunai,kushiro,kutchan,kyowa,mashike,matsumae,mikasa,minamifurano,mombetsu,moseushi,mukawa,muroran,naie,nakagawa,nakasatsunai,nakatombetsu,nanae,nanporo,nayoro,nemuro,niikappu,niki,nishiokoppe,noboribetsu,numata,obihiro,obira,oketo,okoppe,otaru,otobe,otofuke,otoineppu,oumu,ozora,pippu,rankoshi,rebun,rikubetsu,rishiri,rishirifuji,saroma,sarufutsu,shakotan,shari,shibecha,shibetsu,shikabe,shikaoi,shimamaki,shimizu,shimokawa,shinshinotsu,shintoku,shiranuka,shiraoi,shiriuchi,sobetsu,sunagawa,taiki,takasu,takikawa,takinoue,teshikaga,tobetsu,tohma,tomakomai,tomari,toya,toyako,toyotomi,toyoura,tsubetsu,tsukigata,urakawa,urausu,uryu,utashinai,wakkanai,wassamu,yakumo,yoichi),^holy,^hungry,hyogo(aioi,akashi,ako,amagasaki,aogaki,asago,ashiya,awaji,fukusaki,goshiki,harima,himeji,ichikawa,inagawa,itami,kakogawa,kamigori,kamikawa,kasai,kasuga,kawanishi,miki,minamiawaji,nishinomiya,nishiwaki,ono,sanda,sannan,sasayama,sayo,shingu,shinonsen,shiso,sumoto,taishi,taka,takarazuka,takasago,takino,tamba,tatsuno,toyooka,yabu,yashiro,yoka,yokawa),ibaraki(ami,asahi,bando,chikusei,daigo,fujishiro,hitachi,hitachinaka,hitachiomiya,hitachiota,ibaraki,ina,inashiki,itako,iwama,joso,kamisu,kasama,kashima,kasumigaura,koga,miho,mito,moriya,naka,namegata,oarai,ogawa,omitama,ryugasaki,sakai,sakuragawa,shimodate,shimotsuma,shirosato,sowa,suifu,takahagi,tamatsukuri,tokai,tomobe,tone,toride,tsuchiura,tsukuba,uchihara,ushiku,yachiyo,yamagata,yawara,yuki),^icurus,ishikawa(anamizu,hakui,hakusan,kaga,kahoku,kanazawa,kawakita,komatsu,nakanoto,nanao,nomi,nonoichi,noto,shika,suzu,tsubata,tsurugi,uchinada,wajima),^itigo,iwate(fudai,fujisawa,hanamaki,hiraizumi,hirono,ichinohe,ichinoseki,iwaizumi,iwate,joboji,kamaishi,kanegasaki,karumai,kawai,kitakami,kuji,kunohe,kuzumaki,miyako,mizusawa,morioka,ninohe,noda,ofunato,oshu,otsuchi,rikuzentakata,shiwa,shizukuishi,sumita,tanohata,tono,yahaba,yamada),^jeez,^jellybean,kagawa(ayagawa,higashikagawa,kanonji,kotohira,manno,marugame,mitoyo,naoshima,sanuki,tadotsu,takamatsu,tonosho,uchinomi,utazu,zentsuji),kagoshima(akune,amami,hioki,isa,isen,izumi,kagoshima,kanoya,kawanabe,kinko,kouyama,makurazaki,matsumoto,minamitane,nakatane,nishinoomote,satsumasendai,soo,tarumizu,yusui),kanagawa(aikawa,atsugi,ayase,chigasaki,ebina,fujisawa,hadano,hakone,hiratsuka,isehara,kaisei,kamakura,kiyokawa,matsuda,minamiashigara,miura,nakai,ninomiya,odawara,oi,oiso,sagamihara,samukawa,tsukui,yamakita,yamato,yokosuka,yugawara,zama,zushi),^kawaiishop,~kawasaki*(!city),^kikirara,^kill,^kilo,~kitakyushu*(!city),~kobe*(!city),kochi(aki,geisei,hidaka,higashitsuno,ino,kagami,kami,kitagawa,kochi,mihara,motoyama,muroto,nahari,nakamura,nankoku,nishitosa,niyodogawa,ochi,okawa,otoyo,otsuki,sakawa,sukumo,susaki,tosa,tosashimizu,toyo,tsuno,umaji,yasuda,yusuhara),kumamoto(amakusa,arao,aso,choyo,gyokuto,kamiamakusa,kikuchi,kumamoto,mashiki,mifune,minamata,minamioguni,nagasu,nishihara,oguni,ozu,sumoto,takamori,uki,uto,yamaga,yamato,yatsushiro),^kuron,kyoto(ayabe,fukuchiyama,higashiyama,ide,ine,joyo,kameoka,kamo,kita,kizu,kumiyama,kyotamba,kyotanabe,kyotango,maizuru,minami,minamiyamashiro,miyazu,muko,nagaokakyo,nakagyo,nantan,oyamazaki,sakyo,seika,tanabe,uji,ujitawara,wazuka,yamashina,yawata),lg,^littlestar,^lolipopmc,^lolitapunk,^lomo,^lovepop,^lovesick,^main,^matrix,mie(asahi,inabe,ise,kameyama,kawagoe,kiho,kisosaki,kiwa,komono,kumano,kuwana,matsusaka,meiwa,mihama,minamiise,misugi,miyama,nabari,shima,suzuka,tado,taiki,taki,tamaki,toba,tsu,udono,ureshino,watarai,yokkaichi),^mimoza,miyagi(furukawa,higashimatsushima,ishinomaki,iwanuma,kakuda,kami,kawasaki,marumori,matsushima,minamisanriku,misato,murata,natori,ogawara,ohira,onagawa,osaki,rifu,semine,shibata,shichikashuku,shikama,shiogama,shiroishi,tagajo,taiwa,tome,tomiya,wakuya,watari,yamamoto,zao),miyazaki(aya,ebino,gokase,hyuga,kadogawa,kawaminami,kijo,kitagawa,kitakata,kitaura,kobayashi,kunitomi,kushima,mimata,miyakonojo,miyazaki,morotsuka,nichinan,nishimera,nobeoka,saito,shiiba,shintomi,takaharu,takanabe,takazaki,tsuno),^mods,^mond,^mongolian,^moo,^mydns,nagano(achi,agematsu,anan,aoki,asahi,azumino,chikuhoku,chikuma,chino,fujimi,hakuba,hara,hiraya,iida,iijima,iiyama,iizuna,ikeda,ikusaka,ina,karuizawa,kawakami,kiso,kisofukushima,kitaaiki,komagane,komoro,matsukawa,matsumoto,miasa,minamiaiki,minamimaki,minamiminowa,minowa,miyada,miyota,mochizuki,nagano,nagawa,nagiso,nakagawa,nakano,nozawaonsen,obuse,ogawa,okaya,omachi,omi,ookuwa,ooshika,otaki,otari,sakae,sakaki,saku,sakuho,shimosuwa,shinanomachi,shiojiri,suwa,suzaka,takagi,takamori,takayama,tateshina,tatsuno,togakushi,togura,tomi,ueda,wada,yamagata,yamanouchi,yasaka,yasuoka),nagasaki(chijiwa,futsu,goto,hasami,hirado,iki,isahaya,kawatana,kuchinotsu,matsuura,nagasaki,obama,omura,oseto,saikai,sasebo,seihi,shimabara,shinkamigoto,togitsu,tsushima,unzen),~nagoya*(!city),^namaste,nara(ando,gose,heguri,higashiyoshino,ikaruga,ikoma,kamikitayama,kanmaki,kashiba,kashihara,katsuragi,kawai,kawakami,kawanishi,koryo,kurotaki,mitsue,miyake,nara,nosegawa,oji,ouda,oyodo,sakurai,sango,shimoichi,shimokitayama,shinjo,soni,takatori,tawaramoto,tenkawa,tenri,uda,yamatokoriyama,yamatotakada,yamazoe,yoshino),ne(~aseinet(^user),^gehirn,^ivory,^mail-box,^mints,^mokuren,^opal,^sakura,^sumomo,^topaz),^netgamers,niigata(aga,agano,gosen,itoigawa,izumozaki,joetsu,kamo,kariwa,kashiwazaki,minamiuonuma,mitsuke,muika,murakami,myoko,nagaoka,niigata,ojiya,omi,sado,sanjo,seiro,seirou,sekikawa,shibata,tagami,tainai,tochio,tokamachi,tsubame,tsunan,uonuma,yahiko,yoita,yuzawa),^nikita,^nobushi,^noor,^nyanta,^o0o0,oita(beppu,bungoono,bungotakada,hasama,hiji,himeshima,hita,kamitsue,kokonoe,kuju,kunisaki,kusu,oita,saiki,taketa,tsukumi,usa,usuki,yufu),okayama(akaiwa,asakuchi,bizen,hayashima,ibara,kagamino,kasaoka,kibichuo,kumenan,kurashiki,maniwa,misaki,nagi,niimi,nishiawakura,okayama,satosho,setouchi,shinjo,shoo,soja,takahashi,tamano,tsuyama,wake,yakage),okinawa(aguni,ginowan,ginoza,gushikami,haebaru,higashi,hirara,iheya,ishigaki,ishikawa,itoman,izena,kadena,kin,kitadaito,kitanakagusuku,kumejima,kunigami,minamidaito,motobu,nago,naha,nakagusuku,nakijin,nanjo,nishihara,ogimi,okinawa,onna,shimoji,taketomi,tarama,tokashiki,tomigusuku,tonaki,urasoe,uruma,yaese,yomitan,yonabaru,yonaguni,zamami),^oops,or,osaka(abeno,chihayaakasaka,chuo,daito,fujiidera,habikino,hannan,higashiosaka,higashisumiyoshi,higashiyodogawa,hirakata,ibaraki,ikeda,izumi,izumiotsu,izumisano,kadoma,kaizuka,kanan,kashiwara,katano,kawachinagano,kishiwada,kita,kumatori,matsubara,minato,minoh,misaki,moriguchi,neyagawa,nishi,nose,osakasayama,sakai,sayama,sennan,settsu,shijonawate,shimamoto,suita,tadaoka,taishi,tajiri,takaishi,takatsuki,tondabayashi,toyonaka,toyono,yao),^parallel,^parasite,^pecori,^peewee,^penne,^pepper,^perma,^pgw,^pigboat,^pinoko,^punyu,^pupu,^pussycat,^pya,^raindrop,^rdy,^readymade,^rgr,^rulez,^sadist,saga(ariake,arita,fukudomi,genkai,hamatama,hizen,imari,kamimine,kanzaki,karatsu,kashima,kitagata,kitahata,kiyama,kouhoku,kyuragi,nishiarita,ogi,omachi,ouchi,saga,shiroishi,taku,tara,tosu,yoshinogari),saitama(arakawa,asaka,chichibu,fujimi,fujimino,fukaya,hanno,hanyu,hasuda,hatogaya,hatoyama,hidaka,higashichichibu,higashimatsuyama,honjo,ina,iruma,iwatsuki,kamiizumi,kamikawa,kamisato,kasukabe,kawagoe,kawaguchi,kawajima,kazo,kitamoto,koshigaya,kounosu,kuki,kumagaya,matsubushi,minano,misato,miyashiro,miyoshi,moroyama,nagatoro,namegawa,niiza,ogano,ogawa,ogose,okegawa,omiya,otaki,ranzan,ryokami,saitama,sakado,satte,sayama,shiki,shiraoka,soka,sugito,toda,tokigawa,tokorozawa,tsurugashima,urawa,warabi,yashio,yokoze,yono,yorii,yoshida,yoshikawa,yoshimi),~sakurastorage(~isk01(^s3),~isk02(^s3)),^saloon,~sapporo*(!city),^sblo,^schoolbus,^secret,~sendai*(!city),shiga(aisho,gamo,higashiomi,hikone,koka,konan,kosei,koto,kusatsu,maibara,moriyama,nagahama,nishiazai,notogawa,omihachiman,otsu,ritto,ryuoh,takashima,takatsuki,torahime,toyosato,yasu),shimane(akagi,ama,gotsu,hamada,higashiizumo,hikawa,hikimi,izumo,kakinoki,masuda,matsue,misato,nishinoshima,ohda,okinoshima,okuizumo,shimane,tamayu,tsuwano,unnan,yakumo,yasugi,yatsuka),shizuoka(arai,atami,fuji,fujieda,fujikawa,fujinomiya,fukuroi,gotemba,haibara,hamamatsu,higashiizu,ito,iwata,izu,izunokuni,kakegawa,kannami,kawanehon,kawazu,kikugawa,kosai,makinohara,matsuzaki,minamiizu,mishima,morimachi,nishiizu,numazu,omaezaki,shimada,shimizu,shimoda,shizuoka,susono,yaizu,yoshida),^skr,^staba,^stripper,^sub,^sunnyday,^supersale,^tank,^theshop,^thick,tochigi(ashikaga,bato,haga,ichikai,iwafune,kaminokawa,kanuma,karasuyama,kuroiso,mashiko,mibu,moka,motegi,nasu,nasushiobara,nikko,nishikata,nogi,ohira,ohtawara,oyama,sakura,sano,shimotsuke,shioya,takanezawa,tochigi,tsuga,ujiie,utsunomiya,yaita),tokushima(aizumi,anan,ichiba,itano,kainan,komatsushima,matsushige,mima,minami,miyoshi,mugi,nakagawa,naruto,sanagochi,shishikui,tokushima,wajiki),tokyo(adachi,akiruno,akishima,aogashima,arakawa,bunkyo,chiyoda,chofu,chuo,edogawa,fuchu,fussa,hachijo,hachioji,hamura,higashikurume,higashimurayama,higashiyamato,hino,hinode,hinohara,inagi,itabashi,katsushika,kita,kiyose,kodaira,koganei,kokubunji,komae,koto,kouzushima,kunitachi,machida,meguro,minato,mitaka,mizuho,musashimurayama,musashino,nakano,nerima,ogasawara,okutama,ome,oshima,ota,setagaya,shibuya,shinagawa,shinjuku,suginami,sumida,tachikawa,taito,tama,toshima),^tonkotsu,tottori(chizu,hino,kawahara,koge,kotoura,misasa,nanbu,nichinan,sakaiminato,tottori,wakasa,yazu,yonago),toyama(asahi,fuchu,fukumitsu,funahashi,himi,imizu,inami,johana,kamiichi,kurobe,nakaniikawa,namerikawa,nanto,nyuzen,oyabe,taira,takaoka,tateyama,toga,tonami,toyama,unazuki,uozu,yamada),^uh-oh,^under,^undo,^upper,^usercontent,^velvet,^verse,^versus,^vivian,wakayama(arida,aridagawa,gobo,hashimoto,hidaka,hirogawa,inami,iwade,kainan,kamitonda,katsuragi,kimino,kinokawa,kitayama,koya,koza,kozagawa,kudoyama,kushimoto,mihama,misato,nachikatsuura,shingu,shirahama,taiji,tanabe,wakayama,yuasa,yura),^watson,~webaccel(^rs,^user),^weblike,^websozai,^whitesnow,^wjg,^xii,xn--0trq7p7nn,xn--1ctwo,xn--1lqs03n,xn--1lqs71d,xn--2m4a15e,xn--32vp30h,xn--4it168d,xn--4it797k,xn--4pvxs,xn--5js045d,xn--5rtp49c,xn--5rtq34k,xn--6btw5a,xn--6orx2r,xn--7t0a264c,xn--8ltr62k,xn--8pvr4u,xn--c3s14m,xn--d5qv7z876c,xn--djrs72d6uy,xn--djty4k,xn--efvn9s,xn--ehqz56n,xn--elqq16h,xn--f6qx53a,xn--k7yn95e,xn--kbrq7o,xn--klt787d,xn--kltp7d,xn--kltx9a,xn--klty5x,xn--mkru45i,xn--nit225k,xn--ntso0iqx3a,xn--ntsq17g,xn--pssu33l,xn--qqqt11m,xn--rht27z,xn--rht3d,xn--rht61e,xn--rny31h,xn--tor131o,xn--uist22h,xn--uisz3g,xn--uuwu58a,xn--vgu402c,xn--zbx025d,yamagata(asahi,funagata,higashine,iide,kahoku,kaminoyama,kaneyama,kawanishi,mamurogawa,mikawa,murayama,nagai,nakayama,nanyo,nishikawa,obanazawa,oe,oguni,ohkura,oishida,sagae,sakata,sakegawa,shinjo,shirataka,shonai,takahata,tendo,tozawa,tsuruoka,yamagata,yamanobe,yonezawa,yuza),yamaguchi(abu,hagi,hikari,hofu,iwakuni,kudamatsu,mitou,nagato,oshima,shimonoseki,shunan,tabuse,tokuyama,toyota,ube,yuu),yamanashi(chuo,doshi,fuefuki,fujikawa,fujikawaguchiko,fujiyoshida,hayakawa,hokuto,ichikawamisato,kai,kofu,koshu,kosuge,minami-alps,minobu,nakamichi,nanbu,narusawa,nirasaki,nishikatsura,oshino,otsuki,showa,tabayama,tsuru,uenohara,yamanakako,yamanashi),~yokohama*(!city),^zombie),jpmorgan,jprs,juegos,juniper,kaufen,kddi,ke(ac,co,go,info,me,mobi,ne,or,sc),kerryhotels,kerryproperties,kfh,kg(^ae,com,edu,gov,mil,net,org,^us,^xx),~kh*,ki(biz,com,edu,gov,info,net,org),kia,kids,kim,kindle,kitchen,kiwi,km(ass,asso,com,coop,edu,gouv,gov,medecin,mil,nom,notaires,org,pharmaciens,prd,presse,tm,veterinaire),kn(edu,gov,net,org),koeln,komatsu,kosher,kp(com,edu,gov,org,rep,tra),kpmg,kpn,kr(ac,ai,busan,^c01,chungbuk,chungnam,co,daegu,daejeon,^eliv-api,^eliv-cdn,^eliv-dns,es,gangwon,go,gwangju,gyeongbuk,gyeonggi,gyeongnam,hs,incheon,io,it,jeju,jeonbuk,jeonnam,kg,me,mil,^mmv,ms,ne,or,pe,re,sc,seoul,ulsan,^vki),krd(^co,^edu),kred,kuokgroup,kw(com,edu,emb,gov,ind,net,org),ky(com,edu,net,org),kyoto,kz(com,edu,gov,^jcloud,mil,net,org),la(^bnr,com,edu,gov,info,int,net,org,per),lacaixa,lamborghini,lamer,land,landrover,lanxess,lasalle,lat,latino,latrobe,law,lawyer,lb(com,edu,gov,net,org),lc(co,com,edu,gov,net,org,^oy),lds,lease,leclerc,lefrak,legal,lego,lexus,lgbt,li,lidl,life,lifeinsurance,lifestyle,lighting,like,lilly,limited,limo,lincoln,link(^cyon,^~dweb*,^~inbrowser*,^joinmc,^keenetic,^myfritz,^mypep,~nftstorage(^ipfs),~storacha(^ipfs),~w3s(^ipfs)),live(^aem,^~ewp*,^hlx),living,lk(ac,assn,com,edu,gov,grp,hotel,int,ltd,net,ngo,org,sch,soc,web),llc,llp,loan,loans,locker,locus,lol(^omg),london,lotte,lotto,love,lpl,lplfinancial,lr(com,edu,gov,net,org),ls(ac,biz,co,edu,gov,info,net,org,sc),lt(gov),ltd,ltda,lu(^123website),lundbeck,luxe,luxury,lv(asn,com,conf,edu,gov,id,mil,net,org),ly(com,edu,gov,id,med,net,org,plc,sch),ma(ac,co,gov,net,org,press),madrid,maif,maison,makeup,man,management,mango,map,market,marketing,markets,marriott,marshalls,mattel,mba,mc(asso,tm),mckinsey,md(^ir),me(ac,^barsy,^brasilia,^c66,co,^craft,^ddns,^diskstation,^dnsfor,^dscloud,^edgestack,edu,^filegear,^filegear-sg,gov,^hopto,^i234,its,^loginto,^lohmus,^mcdir,^myds,net,^nohost,^noip,org,priv,^soundcast,^synology,^tcp4,~transip(^site),^vp4,^webhop),med,media(^framer),meet,melbourne,meme,memorial,men,menu(^barsy,^barsyonline),merck,merckmsd,mg(co,com,edu,gov,mil,nom,org,prd),mh,miami,microsoft,mil,mini,mint,mit,mitsubishi,mk(com,edu,gov,inf,name,net,org),ml(ac,art,asso,com,edu,gouv,gov,info,inst,net,org,pr,presse),mlb,mls,~mm*,mma,mn(edu,gov,^nyc,org),mo(com,edu,gov,net,org),mobi(^barsy,^dscloud),mobile,moda,moe,moi,mom,monash,money,monster,mormon,mortgage,moscow,moto,motorcycles,mov,movie,mp(^ju),mq,mr(gov),ms(com,edu,gov,^minisite,net,org),msd,mt(com,edu,net,org),mtn,mtr,mu(ac,co,com,gov,net,or,org),museum,music,mv(aero,biz,com,coop,edu,gov,info,int,mil,museum,name,net,org,pro),mw(ac,biz,co,com,coop,edu,gov,int,net,org),mx(com,edu,gob,net,org),my(biz,com,edu,gov,mil,name,net,org),mz(ac,adv,co,edu,gov,mil,net,org),na(alt,co,com,gov,net,org),nab,nagoya,name(~her(^forgot),~his(^forgot),^ispmanager,^keenetic),navy,nba,nc(asso,nom),ne,nec,net(^adobeaemcloud,^adobeio-static,^adobeioruntime,^akadns,^akamai,^akamai-staging,^akamaiedge,^akamaiedge-staging,^akamaihd,^akamaihd-staging,^akamaiorigin,^akamaiorigin-staging,^akamaized,^akamaized-staging,^alwaysdata,^apps-1and1,^appudo,^at-band-camp,~atlassian-dev(~prod(^cdn)),^azure-api,^azure-mobile,^azureedge,^azurefd,^azurestaticapps(^1,^2,^3,^4,^5,^6,^7,^centralus,^eastasia,^eastus2,^westeurope,^westus2),^azurewebsites,^barsy,^blackbaudcdn,^blogdns,^boomla,^botdash,^bounceme,^bplaced,^broke-it,^buyshouses,^casacam,^cdn-edges,~cdn77(^r),^cdn77-ssl,^channelsdvr(^u),^clickrising,^cloudaccess,^cloudapp,^cloudflare(^cdn),~cloudflareanycast(^cdn),~cloudflarecn(^cdn),~cloudflareglobal(^cdn),^cloudfront,^cloudfunctions,^cloudjiffy(^fra1-de,^west1-us),^cloudycluster,^community-pro,^~cryptonomic*,^ctfcloud,^dattolocal,^ddns,^ddns-ip,^de5,^debian,^definima,^deno,^dns-cloud,^dns-dynamic,^dnsalias,^dnsdojo,^dnsup,^does-it,^dontexist,^dsmynas,^dynalias,^dynathome,^dynu,^dynuddns,^dynv6,^eating-organic,^edgekey,^edgekey-staging,^edgesuite,^edgesuite-staging,~elastx(^jls-sto1,^jls-sto2,^jls-sto3),^endofinternet,^familyds,~fastly(^freetls,^map,~prod(^a,^global),~ssl(^a,^b,^global)),^fastlylb(^map),^feste-ip,^firewall-gateway,^from-az,^from-co,^from-la,^from-ny,^gb,^gets-it,^ggff,^grafana-dev,^ham-radio-op,^heteml,^hicam,^homeftp,^homeip,^homelinux,^homeunix,^hu,^~icp*,^in,^in-dsl,^in-the-band,^in-vpn,^iobb,^ipifony,^is-a-chef,^is-a-geek,^isa-geek,^jp,^keyword-on,^kicks-ass,^kinghost,^knx-server,^krellian,^live-on,^localcert,^~localto*,^luyani,^mafelo,~massivegrid(~paas(^fr-1,^lon-1,^lon-2,^ny-1,^ny-2,^sg-1)),^meinforum,^memset,^moonscale,^myamaze,^mydatto,^mydissent,^myeffect,^myfritz,^mymediapc,~mynetname(^sn),^mypsx,^myradweb,^mysecuritycamera,^myspreadshop,^mysynology,^nhlfan,^no-ip,^now-dns,^office-on-the,^oninferno,^opik,~ovh(^~hosting*,^~webpaas*),^ownip,^pgafan,^podzone,^privatizehealthinsurance,^rackmaze,^redirectme,^reserve-online,^routingthecloud,^ru,~saveincloud(^jelastic,^nordeste-idc),~scaleforce(^j),^schokokeks,^scrapper-site,^se,^seidat,^selfip,^sells-it,^senseering,^servebbs,^serveblog,^serveftp,^serveminecraft,^server-on,^shopselect,^siteleaf,^spryt,^square7,^squares,~srcf(^soc,^user),^static-access,^subsc-pay,^supabase,^sytes,^thruhere,^torproject(^pages),^trafficmanager,^ts(^~c*),^tunnelmole,^twmail,^uk,^uni5,~usgovcloudapi(~core(^blob,^file,^web),^servicebus),^usgovcloudapp,^usgovtrafficmanager,^vpndns,^vps-host(~jelastic(^atl,^njs,^ric)),^vusercontent,^webhop,~windows(~core(^blob,^file,^web),^servicebus),^yandexcloud(^storage,^website),^za,^zabc),netbank,netflix,network(^aem,^~alces*,^appwrite,^arvo,^azimuth,^co,^tlon),neustar,new,news(^noticeable),next,nextdirect,nexus,nf(arts,com,firm,info,net,other,per,rec,store,web),nfl,ng(^biz(^co,^dl,^go,^lg,^on),^col,com,edu,^firm,^gen,gov,i,^ltd,mil,mobi,name,net,^ngo,org,^plc,sch),ngo,nhk,ni(ac,biz,co,com,edu,gob,in,info,int,mil,net,nom,org,web),nico,nike,nikon,ninja,nissan,nissay,nl(^123website,^cistron,^co,^demon,^gov,^hosting-cluster,^khplay,^myspreadshop,^~transurl*),no(^123hjemmeside,aa(gs),aarborte,aejrie,afjord,agdenes,ah(gs),~akershus(nes),aknoluokta,akrehamn,al,alaheadju,alesund,algard,alstahaug,alta,alvdal,amli,amot,andasuolo,andebu,andoy,ardal,aremark,arendal,arna,aseral,asker,askim,askoy,askvoll,asnes,audnedaln,aukra,aure,aurland,aurskog-holand,austevoll,austrheim,averoy,badaddja,bahcavuotna,bahccavuotna,baidar,bajddar,balat,balestrand,ballangen,balsfjord,bamble,bardu,barum,batsfjord,bearalvahki,beardu,beiarn,berg,bergen,berlevag,bievat,bindal,birkenes,bjerkreim,bjugn,bodo,bokn,bomlo,bremanger,bronnoy,bronnoysund,brumunddal,bryne,bu(gs),budejju,~buskerud(nes),bygland,bykle,cahcesuolo,^co,davvenjarga,davvesiida,deatnu,dep,dielddanuorri,divtasvuodna,divttasvuotna,donna,dovre,drammen,drangedal,drobak,dyroy,egersund,eid,eidfjord,eidsberg,eidskog,eidsvoll,eigersund,elverum,enebakk,engerdal,etne,etnedal,evenassi,evenes,evje-og-hornnes,farsund,fauske,fedje,fet,fetsund,fhs,finnoy,fitjar,fjaler,fjell,fla,flakstad,flatanger,flekkefjord,flesberg,flora,floro,fm(gs),folkebibl,folldal,forde,forsand,fosnes,frana,fredrikstad,frei,frogn,froland,frosta,froya,fuoisku,fuossko,fusa,fylkesbibl,fyresdal,gaivuotna,galsa,gamvik,gangaviika,gaular,gausdal,giehtavuoatna,gildeskal,giske,gjemnes,gjerdrum,gjerstad,gjesdal,gjovik,gloppen,gol,gran,grane,granvin,gratangen,grimstad,grong,grue,gulen,guovdageaidnu,ha,habmer,hadsel,hagebostad,halden,halsa,hamar,hamaroy,hammarfeasta,hammerfest,hapmir,haram,hareid,harstad,hasvik,hattfjelldal,haugesund,~hedmark(os,valer,xn--vler-qoa),hemne,hemnes,hemsedal,herad,hitra,hjartdal,hjelmeland,hl(gs),hm(gs),hobol,hof,hokksund,hol,hole,holmestrand,holtalen,honefoss,~hordaland(os),hornindal,horten,hoyanger,hoylandet,hurdal,hurum,hvaler,hyllestad,ibestad,idrett,inderoy,iveland,ivgu,jan-mayen(gs),jessheim,jevnaker,jolster,jondal,jorpeland,kafjord,karasjohka,karasjok,karlsoy,karmoy,kautokeino,kirkenes,klabu,klepp,kommune,kongsberg,kongsvinger,kopervik,kraanghke,kragero,kristiansand,kristiansund,krodsherad,krokstadelva,kvafjord,kvalsund,kvam,kvanangen,kvinesdal,kvinnherad,kviteseid,kvitsoy,laakesvuemie,lahppi,langevag,lardal,larvik,lavagis,lavangen,leangaviika,lebesby,leikanger,leirfjord,leirvik,leka,leksvik,lenvik,lerdal,lesja,levanger,lier,lierne,lillehammer,lillesand,lindas,lindesnes,loabat,lodingen,lom,loppa,lorenskog,loten,lund,lunner,luroy,luster,lyngdal,lyngen,malatvuopmi,malselv,malvik,mandal,marker,marnardal,masfjorden,masoy,matta-varjjat,meland,meldal,melhus,meloy,meraker,midsund,midtre-gauldal,mil,mjondalen,mo-i-rana,moareke,modalen,modum,molde,~more-og-romsdal(heroy,sande),mosjoen,moskenes,moss,mr(gs),muosat,museum,^myspreadshop,naamesjevuemie,namdalseid,namsos,namsskogan,nannestad,naroy,narviika,narvik,naustdal,navuotna,nedre-eiker,nesna,nesodden,nesoddtangen,nesseby,nesset,nissedal,nittedal,nl(gs),nord-aurdal,nord-fron,nord-odal,norddal,nordkapp,~nordland(bo,heroy,xn--b-5ga,xn--hery-ira),nordre-land,nordreisa,nore-og-uvdal,notodden,notteroy,nt(gs),odda,of(gs),oksnes,ol(gs),omasvuotna,oppdal,oppegard,orkanger,orkdal,orland,orskog,orsta,osen,oslo(gs),osoyro,osteroy,~ostfold(valer),ostre-toten,overhalla,ovre-eiker,oyer,oygarden,oystre-slidre,porsanger,porsangu,porsgrunn,priv,rade,radoy,rahkkeravju,raholt,raisa,rakkestad,ralingen,rana,randaberg,rauma,rendalen,rennebu,rennesoy,rindal,ringebu,ringerike,ringsaker,risor,rissa,rl(gs),roan,rodoy,rollag,romsa,romskog,roros,rost,royken,royrvik,ruovat,rygge,salangen,salat,saltdal,samnanger,sandefjord,sandnes,sandnessjoen,sandoy,sarpsborg,sauda,sauherad,sel,selbu,selje,seljord,sf(gs),siellak,sigdal,siljan,sirdal,skanit,skanland,skaun,skedsmo,skedsmokorset,ski,skien,skierva,skiptvet,skjak,skjervoy,skodje,slattum,smola,snaase,snasa,snillfjord,snoasa,sogndal,sogne,sokndal,sola,solund,somna,sondre-land,songdalen,sor-aurdal,sor-fron,sor-odal,sor-varanger,sorfold,sorreisa,sortland,sorum,spjelkavik,spydeberg,st(gs),stange,stat,stathelle,stavanger,stavern,steigen,steinkjer,stjordal,stjordalshalsen,stokke,stor-elvdal,stord,stordal,storfjord,strand,stranda,stryn,sula,suldal,sund,sunndal,surnadal,svalbard(gs),sveio,svelvik,sykkylven,tana,tananger,~telemark(bo,xn--b-5ga),time,tingvoll,tinn,tjeldsund,tjome,tm(gs),tokke,tolga,tonsberg,torsken,tr(gs),trana,tranby,tranoy,troandin,trogstad,tromsa,tromso,trondheim,trysil,tvedestrand,tydal,tynset,tysfjord,tysnes,tysvar,ullensaker,ullensvang,ulvik,unjarga,utsira,va(gs),vaapste,vadso,vaga,vagan,vagsoy,vaksdal,valle,vang,vanylven,vardo,varggat,varoy,vefsn,vega,vegarshei,vennesla,verdal,verran,vestby,~vestfold(sande),vestnes,vestre-slidre,vestre-toten,vestvagoy,vevelstad,vf(gs),vgs,vik,vikna,vindafjord,voagat,volda,voss,vossevangen,xn--andy-ira,xn--asky-ira,xn--aurskog-hland-jnb,xn--avery-yua,xn--bdddj-mrabd,xn--bearalvhki-y4a,xn--berlevg-jxa,xn--bhcavuotna-s4a,xn--bhccavuotna-k7a,xn--bidr-5nac,xn--bievt-0qa,xn--bjddar-pta,xn--blt-elab,xn--bmlo-gra,xn--bod-2na,xn--brnny-wuac,xn--brnnysund-m8ac,xn--brum-voa,xn--btsfjord-9za,xn--davvenjrga-y4a,xn--dnna-gra,xn--drbak-wua,xn--dyry-ira,xn--eveni-0qa01ga,xn--finny-yua,xn--fjord-lra,xn--fl-zia,xn--flor-jra,xn--frde-gra,xn--frna-woa,xn--frya-hra,xn--ggaviika-8ya47h,xn--gildeskl-g0a,xn--givuotna-8ya,xn--gjvik-wua,xn--gls-elac,xn--h-2fa,xn--hbmer-xqa,xn--hcesuolo-7ya35b,xn--hgebostad-g3a,xn--hmmrfeasta-s4ac,xn--hnefoss-q1a,xn--hobl-ira,xn--holtlen-hxa,xn--hpmir-xqa,xn--hyanger-q1a,xn--hylandet-54a,xn--indery-fya,xn--jlster-bya,xn--jrpeland-54a,xn--karmy-yua,xn--kfjord-iua,xn--klbu-woa,xn--koluokta-7ya57h,xn--krager-gya,xn--kranghke-b0a,xn--krdsherad-m8a,xn--krehamn-dxa,xn--krjohka-hwab49j,xn--ksnes-uua,xn--kvfjord-nxa,xn--kvitsy-fya,xn--kvnangen-k0a,xn--l-1fa,xn--laheadju-7ya,xn--langevg-jxa,xn--ldingen-q1a,xn--leagaviika-52b,xn--lesund-hua,xn--lgrd-poac,xn--lhppi-xqa,xn--linds-pra,xn--loabt-0qa,xn--lrdal-sra,xn--lrenskog-54a,xn--lt-liac,xn--lten-gra,xn--lury-ira,xn--mely-ira,xn--merker-kua,xn--mjndalen-64a,xn--mlatvuopmi-s4a,xn--mli-tla,xn--mlselv-iua,xn--moreke-jua,xn--mosjen-eya,xn--mot-tla,~xn--mre-og-romsdal-qqb(sande,xn--hery-ira),xn--msy-ula0h,xn--mtta-vrjjat-k7af,xn--muost-0qa,xn--nmesjevuemie-tcba,xn--nry-yla5g,xn--nttery-byae,xn--nvuotna-hwa,xn--oppegrd-ixa,xn--ostery-fya,xn--osyro-wua,xn--porsgu-sta26f,xn--rady-ira,xn--rdal-poa,xn--rde-ula,xn--rdy-0nab,xn--rennesy-v1a,xn--rhkkervju-01af,xn--rholt-mra,xn--risa-5na,xn--risr-ira,xn--rland-uua,xn--rlingen-mxa,xn--rmskog-bya,xn--rros-gra,xn--rskog-uua,xn--rst-0na,xn--rsta-fra,xn--ryken-vua,xn--ryrvik-bya,xn--s-1fa,xn--sandnessjen-ogb,xn--sandy-yua,xn--seral-lra,xn--sgne-gra,xn--skierv-uta,xn--skjervy-v1a,xn--skjk-soa,xn--sknit-yqa,xn--sknland-fxa,xn--slat-5na,xn--slt-elab,xn--smla-hra,xn--smna-gra,xn--snase-nra,xn--sndre-land-0cb,xn--snes-poa,xn--snsa-roa,xn--sr-aurdal-l8a,xn--sr-fron-q1a,xn--sr-odal-q1a,xn--sr-varanger-ggb,xn--srfold-bya,xn--srreisa-q1a,xn--srum-gra,~xn--stfold-9xa(xn--vler-qoa),xn--stjrdal-s1a,xn--stjrdalshalsen-sqb,xn--stre-toten-zcb,xn--tjme-hra,xn--tnsberg-q1a,xn--trany-yua,xn--trgstad-r1a,xn--trna-woa,xn--troms-zua,xn--tysvr-vra,xn--unjrga-rta,xn--vads-jra,xn--vard-jra,xn--vegrshei-c0a,xn--vestvgy-ixa6o,xn--vg-yiab,xn--vgan-qoa,xn--vgsy-qoa0j,xn--vre-eiker-k8a,xn--vrggt-xqad,xn--vry-yla5g,xn--yer-zna,xn--ygarden-p1a,xn--ystre-slidre-ujb),nokia,norton,now,nowruz,nowtv,~np*,nr(biz,com,edu,gov,info,net,org),nra,nrw,ntt,nu(^enterprisecloud,^merseine,^mine,^shacknet),nyc,nz(ac,^cloudns,co,cri,geek,gen,govt,health,iwi,kiwi,maori,mil,net,org,parliament,school,xn--mori-qsa),obi,observer,office,okinawa,olayan,olayangroup,ollo,om(co,com,edu,gov,med,museum,net,org,pro),omega,one(^~kin*,^service,^website),ong,onion,onl,online(^barsy,^eero,^eero-stage,^leapcell,^websitebuilder),ooo,open,oracle,orange(^tech),org(^accesscam,^ae,^altervista,^barsy,^blogdns,^blogsite,^bmoattachments,^boldlygoingnowhere,^cable-modem,^camdvr,~cdn77(^c,^rsc),~cdn77-secure(~origin(^ssl)),^cloudns,^collegefan,^couchpotatofries,^ddnss,^dnsalias,^dnsdojo,^doesntexist,^dontexist,^doomdns,^dpdns,^dsmynas,^duckdns,^dvrdns,^dynalias,^dyndns(^go,^home),^dynserv,^endofinternet,^endoftheinternet,^eu(^al,^asso,^at,^au,^be,^bg,^ca,^cd,^ch,^cn,^cy,^cz,^de,^dk,^edu,^ee,^es,^fi,^fr,^gr,^hr,^hu,^ie,^il,^in,^int,^is,^it,^jp,^kr,^lt,^lu,^lv,^me,^mk,^mt,^my,^net,^ng,^nl,^no,^nz,^pl,^pt,^ro,^ru,^se,^si,^sk,^tr,^uk,^us),^familyds,^fedorainfracloud,^fedorapeople,~fedoraproject(^cloud,~os(^app),~stg(~os(^app))),^freeddns,^freedesktop,^from-me,^game-host,^gotdns,^hatenadiary,^hepforge,^hk,^hobby-site,^homedns,^homeftp,^homelinux,^homeunix,^hopto,^httpbin,^in-dsl,^in-vpn,^ip-dynamic,^is-a-bruinsfan,^is-a-candidate,^is-a-celticsfan,^is-a-chef,^is-a-geek,^is-a-knight,^is-a-linux-user,^is-a-patsfan,^is-a-soxfan,^is-found,^is-local,^is-lost,^is-saved,^is-very-bad,^is-very-evil,^is-very-good,^is-very-nice,^is-very-sweet,^isa-geek,^jpn,^js,^kicks-ass,^mayfirst,^misconfused,^mlbfan,^my-firewall,^myfirewall,^myftp,^mysecuritycamera,^mywire,^nflfan,^no-ip,^now-dns,^pimienta,^podzone,^poivron,^potager,^pubtls,^read-books,^readmyblog,^routingthecloud,^roxa,^selfip,^sellsyourhome,^servebbs,^serveftp,^servegame,^small-web,^spdns,^stuff-4-sale,^sweetpepper,~teckids(^s3),^toolforge,^tunk,^tuxfamily,^twmail,^ufcfan,^us,^webhop,^webredirect,^wmcloud(^beta),^wmflabs,^za,^zapto),organic,origins,osaka,otsuka,ott,ovh(^nerdpol),pa(abo,ac,com,edu,gob,ing,med,net,nom,org,sld),page(^aem,^codeberg,^deuxfleurs,^heyflow,^hlx,^pdns,^plesk,^prvcy,^rocky,^statichost),panasonic,paris,pars,partners,parts,party,pay,pccw,pe(com,edu,gob,mil,net,nom,org),pet,pf(com,edu,org),pfizer,~pg*,ph(^cloudns,com,edu,gov,i,mil,net,ngo,org),pharmacy,phd,philips,phone,photo,photography,photos(^framer),physio,pics,pictet,pictures(^1337),pid,pin,ping,pink,pioneer,pizza(^ngrok),pk(ac,biz,com,edu,fam,gkp,gob,gog,gok,gop,gos,gov,net,org,web),pl(agro,aid,^art,atm,augustow,auto,babia-gora,bedzin,^beep,beskidy,bialowieza,bialystok,bielawa,^bielsko,bieszczady,biz,boleslawiec,bydgoszcz,bytom,^cfolks,cieszyn,^co,com,czeladz,czest,^dfirma,^dkonto,dlugoleka,^ecommerce-shop,edu,elblag,elk,^gda,^gdansk,^gdynia,^gliwice,glogow,gmina,gniezno,gorlice,gov(ap,griw,ic,is,kmpsp,konsulat,kppsp,kwp,kwpsp,mup,mw,oia,oirm,oke,oow,oschr,oum,pa,pinb,piw,po,pr,psp,psse,pup,rzgw,sa,sdn,sko,so,sr,starostwo,ug,ugim,um,umig,upow,uppo,us,uw,uzs,wif,wiih,winb,wios,witd,wiw,wkz,wsa,wskr,wsse,wuoz,wzmiuw,zp,zpisdn),grajewo,gsm,^homesklep,ilawa,info,jaworzno,jelenia-gora,jgora,kalisz,karpacz,kartuzy,kaszuby,katowice,kazimierz-dolny,kepno,ketrzyn,klodzko,kobierzyce,kolobrzeg,konin,konskowola,^krakow,^krasnik,kutno,lapy,lebork,^leczna,legnica,lezajsk,limanowa,^lodz,lomza,lowicz,^lubartow,lubin,^lublin,lukow,mail,malbork,malopolska,mazowsze,mazury,^med,media,miasta,mielec,mielno,mil,mragowo,^myspreadshop,naklo,net,nieruchomosci,nom,nowaruda,nysa,olawa,olecko,olkusz,olsztyn,opoczno,opole,org,ostroda,ostroleka,ostrowiec,ostrowwlkp,^pabianice,pc,pila,pisz,^plock,podhale,podlasie,polkowice,pomorskie,pomorze,^poniatowa,powiat,^poznan,priv,prochowice,pruszkow,przeworsk,pulawy,radom,rawa-maz,realestate,rel,rybnik,rzeszow,sanok,^sdscloud,sejny,sex,shop,^shoparena,^sieradz,^simplesite,^skierniewice,sklep,skoczow,slask,slupsk,^sopot,sos,sosnowiec,stalowa-wola,starachowice,stargard,suwalki,swidnica,^swidnik,swiebodzin,swinoujscie,szczecin,szczytno,szkola,targi,tarnobrzeg,tgory,tm,^torun,tourism,travel,turek,turystyka,tychy,^unicloud,ustka,walbrzych,warmia,warszawa,waw,wegrow,wielun,wlocl,wloclawek,wodzislaw,wolomin,^wroc,wroclaw,^you2,zachpomor,zagan,^zakopane,zarow,^zgierz,zgora,zgorzelec),place(^co),play,playstation,plumbing,plus(^playit(^~at*,^with)),pm(^name,^own),pn(co,edu,gov,net,org),pnc,pohl,poker,politie,porn,post,pr(ac,biz,com,edu,est,gov,info,isla,name,net,org,pro,prof),praxi,press,prime,pro(aaa,aca,acct,avocat,bar,^barsy,^cloudns,cpa,eng,jur,^keenetic,law,med,^ngrok,recht),prod,productions,prof,progressive,promo,properties,property,protection,pru,prudential,ps(com,edu,gov,net,org,plo,sec),pt(^123paginaweb,com,edu,gov,int,net,nome,org,publ),pub(^barsy,^~id*,^~kin*),pw(^cloudns,gov,^x443),pwc,py(com,coop,edu,gov,mil,net,org),qa(com,edu,gov,mil,name,net,org,sch),qpon,quebec,quest,racing,radio,re(asso,^can,com,^netlib),read,realestate,realtor,realty,recipes,red,redumbrella,rehab,reise,reisen,reit,reliance,ren,rent,rentals,repair,report,republican,rest,restaurant,review,reviews(^aem),rexroth,rich,richardli,ricoh,ril,rio,rip(^clan),ro(arts,^barsy,^co,com,firm,info,nom,nt,org,rec,^shop,store,tm,www),rocks(^lima-city,^myddns,^stackit,^webspace),rodeo,rogers,room,rs(ac,^barsy,~brendly(^shop),co,edu,gov,in,org,^ox),rsvp,ru(^ac,^adygeya,^bashkiria,^bir,^cbg,~cldmail(^hb),^com,^dagestan,^edu,^eurodir,^gov,^grozny,^int,^kalmykia,^kustanai,^marine,^mcdir(^vps),^mcpre,^mil,^mircloud,^mordovia,^msk,^myjino(^~hosting*,^~landing*,^~spectrum*,^~vps*),^mytis,^na4u,^nalchik,^net,^nov,^org,^pp,^pyatigorsk,^ras,^spb,^vladikavkaz,^vladimir),rugby,ruhr,run(^~appwrite*,^~build*,^canva,^~code*,^~database*,^development,^liara(^iran),^lovable,^~migration*,^needle,^onporter,^ravendb,^repl,^stackit,^val(^web),^vercel,^wix),rw(ac,co,coop,gov,mil,net,org),rwe,ryukyu,sa(com,edu,gov,med,net,org,pub,sch),saarland,safe,safety,sakura,sale,salon,samsclub,samsung,sandvik,sandvikcoromant,sanofi,sap,sarl,sas,save,saxo,sb(com,edu,gov,net,org),sbi,sbs,sc(com,edu,gov,net,org),scb,schaeffler,schmidt,scholarships,school,schule,schwarz,science,scot(^co,^gov(^service),^me,^org),sd(com,edu,gov,info,med,net,org,tv),se(^123minsida,a,ac,b,bd,brand,c,^com,d,e,f,fh,fhsk,fhv,g,h,i,^iopsys,^itcouldbewor,k,komforb,kommunalforbund,komvux,l,lanbib,m,^myspreadshop,n,naturbruksgymn,o,org,p,parti,pp,press,r,s,t,tm,u,w,x,y,z),search,seat,secure,security,seek,select,sener,services(^loginline),seven,sew,sex,sexy,sfr,sg(com,edu,^enscaled,gov,net,org),sh(^botda,com,gov,^hashbang,^lovable,mil,net,^now,org,~platform(^ent,^eu,^us),^teleport),shangrila,sharp,shell,shia,shiksha,shoes,shop(^barsy,^barsyonline,^base,^hoplix,^shopware),shopping,shouji,show,si(^f5,^gitapp,^gitpage),silk,sina,singles,site(^barsy,^byen,^caffeine,~canva(^my),^~cloudera*,^co,^convex,^cpanel,^cyon,^fastvps,^figma,^figma-gov,^heyflow,^jele,^jouwweb,^loginline,^madethis,^notion,^novecore,^omniwe,^opensocial,^~platformsh*,^preview,^sol,^sourcecraft,^square,^srht,^support,^~tst*,^wpsquared),sj,sk(org),ski,skin,sky,skype,sl(com,edu,gov,net,org),sling,sm,smart,smile,sn(art,com,edu,gouv,org,univ),sncf,so(com,edu,gov,me,net,org,^surveys),soccer,social,softbank,software,sohu,solar,solutions,song,sony,soy,spa,space(^app-ionos,^heiyu,^hf(^static),^myfast,^project,^uber,^xs4all),sport,spot,sr,srl,ss(biz,co,com,edu,gov,me,net,org,sch),st(^~cn*,co,com,consulado,edu,embaixada,^helioho,^kirara,mil,net,^noho,org,principe,saotome,store),stada,staples,star,statebank,statefarm,stc,stcgroup,stockholm,storage,store(^barsy,^sellfy,^shopware,^storebase),stream,studio,study,style,su(^abkhazia,^adygeya,^aktyubinsk,^arkhangelsk,^armenia,^ashgabad,^azerbaijan,^balashov,^bashkiria,^bryansk,^bukhara,^chimkent,^dagestan,^east-kazakhstan,^exnet,^georgia,^grozny,^ivanovo,^jambyl,^kalmykia,^kaluga,^karacol,^karaganda,^karelia,^khakassia,^krasnodar,^kurgan,^kustanai,^lenug,^mangyshlak,^mordovia,^msk,^murmansk,^nalchik,^navoi,^north-kazakhstan,^nov,^obninsk,^penza,^pokrovsk,^sochi,^spb,^tashkent,^termez,^togliatti,^troitsk,^tselinograd,^tula,^tuva,^vladikavkaz,^vladimir,^vologda),sucks,supplies,supply,support(^barsy),surf,surgery,suzuki,sv(com,edu,gob,org,red),swatch,swiss,sx(gov),sy(com,edu,gov,mil,net,org),sydney,systems(^knightpoint,^miren),sz(ac,co,org),tab,taipei,talk,taobao,target,tatamotors,tatar,tattoo,tax,taxi,tc,tci,td,tdk,team(^discourse,^jelastic),tech(^cleverapps),technology(^co),tel,temasek,tennis,teva,tf(^sch),tg,th(ac,co,go,in,mi,net,^online,or,^shop),thd,theater,theatre,tiaa,tickets,tienda,tips,tires,tirol,tj(ac,biz,co,com,edu,go,gov,int,mil,name,net,nic,org,test,web),tjmaxx,tjx,tk,tkmaxx,tl(gov),tm(co,com,edu,gov,mil,net,nom,org),tmall,tn(com,ens,fin,gov,ind,info,intl,mincom,nat,net,^orangecloud,org,perso,tourism),to(^611,com,edu,gov,mil,net,^nett,org,^oya,~quickconnect(^direct),^vpnplus,^x0),today(^prequalifyme),tokyo,tools(~addr(^dyn),^myaddr),top(^ntdll,^~wadl*),toray,toshiba,total,tours,town,toyota,toys,tr(av,bbs,bel,biz,com,dr,edu,gen,gov,info,k12,kep,mil,name,nc(gov),net,org,pol,tel,tsk,tv,web),trade,trading,training,travel,travelers,travelersinsurance,trust,trv,tt(biz,co,com,edu,gov,info,mil,name,net,org,pro),tube,tui,tunes,tushu,tv(^better-than,^dyndns,^from,^on-the-web,^sakura,^worse-than),tvs,tw(club,com(^mymailer),ebiz,edu,game,gov,idv,mil,^mydns,net,org,^url),tz(ac,co,go,hotel,info,me,mil,mobi,ne,or,sc,tv),ua(^biz,^cc,cherkassy,cherkasy,chernigov,chernihiv,chernivtsi,chernovtsy,ck,cn,^co,com,cr,crimea,cv,^cx,dn,dnepropetrovsk,dnipropetrovsk,donetsk,dp,edu,gov,if,in,^inf,ivano-frankivsk,kh,kharkiv,kharkov,kherson,khmelnitskiy,khmelnytskyi,kiev,kirovograd,km,kr,kropyvnytskyi,krym,ks,kv,kyiv,lg,lt,^ltd,lugansk,luhansk,lutsk,lv,lviv,mk,mykolaiv,net,nikolaev,od,odesa,odessa,org,pl,poltava,^pp,rivne,rovno,rv,sb,sebastopol,sevastopol,sm,sumy,te,ternopil,uz,uzhgorod,uzhhorod,^v,vinnica,vinnytsia,vn,volyn,yalta,zakarpattia,zaporizhzhe,zaporizhzhia,zhitomir,zhytomyr,zp,zt),ubank,ubs,ug(ac,co,com,edu,go,gov,mil,ne,or,org,sc,us),uk(ac,^barsy,co(^adimo,^barsy,^barsyonline,~bytemark(^dh,^vm),~layershift(^j),^myspreadshop,^nh-serv,^no-ip,~retrosnub(^cust)),^conn,^copro,gov(^api,^campaign,^service),^hosp,^independent-commission,^independent-inquest,^independent-inquiry,^independent-panel,^independent-review,ltd,me,net,nhs,^nimsite,^~oraclegovcloudapps*,org(^affinitylottery,^glug,^lug,^lugs,^raffleentry,^weeklylottery),plc,police,^public-inquiry,^pymnt,^royal-commission,~sch*),unicom,university,uno,uol,ups,us(ak(cc,k12,lib),al(cc,k12,lib),ar(cc,k12,lib),as(cc,k12,lib),az(cc,k12,lib),^azure-api,^azurewebsites,ca(cc,k12,lib),^cloudns,co(cc,k12,lib),ct(cc,k12,lib),dc(cc,k12,lib),de(cc),dni,~enscaled(^phx),fl(cc,k12,lib),^freeddns,ga(cc,k12,lib),^golffan,gu(cc,k12,lib),^heliohost,hi(cc,lib),ia(cc,k12,lib),id(cc,k12,lib),il(cc,k12,lib),in(cc,k12,lib),^is-by,isa,ks(cc,k12,lib),ky(cc,k12,lib),la(cc,k12,lib),^land-4-sale,ma(cc,k12(chtr,paroch,pvt),lib),md(cc,k12,lib),me(cc,k12,lib),mi(ann-arbor,cc,cog,dst,eaton,gen,k12,lib,mus,tec,washtenaw),^mircloud,mn(cc,k12,lib),mo(cc,k12,lib),ms(cc,k12),mt(cc,k12,lib),nc(cc,k12,lib),nd(cc,lib),ne(cc,k12,lib),^ngo,nh(cc,k12,lib),nj(cc,k12,lib),nm(cc,k12,lib),^noip,nsn,nv(cc,k12,lib),ny(cc,k12,lib),oh(cc,k12,lib),ok(cc,k12,lib),or(cc,k12,lib),pa(cc,k12,lib),^pointto,pr(cc,k12,lib),ri(cc,lib),sc(cc,k12,lib),sd(cc,lib),^servername,^srv(^gh,^gl),^stuff-4-sale,tn(cc,k12,lib),tx(cc,k12,lib),ut(cc,k12,lib),va(cc,k12,lib),vi(cc,k12,lib),vt(cc,k12,lib),wa(cc,k12,lib),wi(cc,k12,lib),wv(cc),wy(cc,k12,lib)),uy(com,edu,gub,^gv,mil,net,org),uz(co,com,net,org),va,vacations,vana,vanguard,vc(^~0e*,com,edu,gov,^gv(^d),mil,^mydns,net,org),ve(arts,bib,co,com,e12,edu,emprende,firm,gob,gov,ia,info,int,mil,net,nom,org,rar,rec,store,tec,web),vegas,ventures,verisign,versicherung,vet,vg(edu),vi(co,com,k12,net,org),viajes,video,vig,viking,villas,vin,vip(^hidns),virgin,visa,vision,viva,vivo,vlaanderen,vn(ac,ai,angiang,bacgiang,backan,baclieu,bacninh,baria-vungtau,bentre,binhdinh,binhduong,binhphuoc,binhthuan,biz,camau,cantho,caobang,com,daklak,daknong,danang,dienbien,dongnai,dongthap,edu,gialai,gov,hagiang,haiduong,haiphong,hanam,hanoi,hatinh,haugiang,health,hoabinh,hungyen,id,info,int,io,khanhhoa,kiengiang,kontum,laichau,lamdong,langson,laocai,longan,namdinh,name,net,nghean,ninhbinh,ninhthuan,org,phutho,phuyen,pro,quangbinh,quangnam,quangngai,quangninh,quangtri,soctrang,sonla,tayninh,thaibinh,thainguyen,thanhhoa,thanhphohochiminh,thuathienhue,tiengiang,travinh,tuyenquang,vinhlong,vinhphuc,yenbai),vodka,volvo,vote,voting,voto,voyage,vu(com,edu,net,org),wales,walmart,walter,wang,wanggou,watch,watches,weather,weatherchannel,webcam,weber,website(^framer),wed,wedding,weibo,weir,wf(^biz,^sch),whoswho,wien,wiki(^framer),williamhill,win,windows,wine,winners,wme,wolterskluwer,woodside,work(^imagine-proxy),works,world,wow,ws(^~advisor*,^cloud66,com,^dyndns,edu,gov,^mypets,net,org),wtc,wtf,xbox,xerox,xihuan,xin,xn--11b4c3d,xn--1ck2e1b,xn--1qqw23a,xn--2scrj9c,xn--30rr7y,xn--3bst00m,xn--3ds443g,xn--3e0b707e,xn--3hcrj9c,xn--3pxu8k,xn--42c2d9a,xn--45br5cyl,xn--45brj9c,xn--45q11c,xn--4dbrk0ce(xn--4dbgdty6c,xn--5dbhl8d,xn--8dbq2a,xn--hebda8b),xn--4gbrim,xn--54b7fta0cc,xn--55qw42g,xn--55qx5d,xn--5su34j936bgsg,xn--5tzm5g,xn--6frz82g,xn--6qq986b3xl,xn--80adxhks,xn--80ao21a,xn--80aqecdr1a,xn--80asehdb,xn--80aswg,xn--8y0a063a,xn--90a3ac(xn--80au,xn--90azh,xn--c1avg,xn--d1at,xn--o1ac,xn--o1ach),xn--90ae,xn--90ais,xn--9dbq2a,xn--9et52u,xn--9krt00a,xn--b4w605ferd,xn--bck1b9a5dre4c,xn--c1avg,xn--c2br7g,xn--cck2b3b,xn--cckwcxetd,xn--cg4bki,xn--clchc0ea0b2g2a9gcd,xn--czr694b,xn--czrs0t,xn--czru2d,xn--d1acj3b,xn--d1alf,xn--e1a4c,xn--eckvdtc9d,xn--efvy88h,xn--fct429k,xn--fhbei,xn--fiq228c5hs,xn--fiq64b,xn--fiqs8s,xn--fiqz9s,xn--fjq720a,xn--flw351e,xn--fpcrj9c3d,xn--fzc2c9e2c,xn--fzys8d69uvgm,xn--g2xx48c,xn--gckr3f0f,xn--gecrj9c,xn--gk3at1e,xn--h2breg3eve,xn--h2brj9c,xn--h2brj9c8c,xn--hxt814e,xn--i1b6b1a6a2e,xn--imr513n,xn--io0a7i,xn--j1aef,xn--j1amh,xn--j6w193g(xn--55qx5d,xn--gmqw5a,xn--mxtq1m,xn--od0alg,xn--uc0atv,xn--wcvs22d),xn--jlq480n2rg,xn--jvr189m,xn--kcrx77d1x4a,xn--kprw13d,xn--kpry57d,xn--kput3i,xn--l1acc,xn--lgbbat1ad8j,xn--mgb2ddes,xn--mgb9awbf,xn--mgba3a3ejt,xn--mgba3a4f16a,xn--mgba3a4fra,xn--mgba7c0bbn0a,xn--mgbaam7a8h,xn--mgbab2bd,xn--mgbah1a3hjkrd,xn--mgbai9a5eva00b,xn--mgbai9azgqp6j,xn--mgbayh7gpa,xn--mgbbh1a,xn--mgbbh1a71e,xn--mgbc0a9azcg,xn--mgbca7dzdo,xn--mgbcpq6gpa1a,xn--mgberp4a5d4a87g,xn--mgberp4a5d4ar,xn--mgbgu82a,xn--mgbi4ecexp,xn--mgbpl2fh,xn--mgbqly7c0a67fbc,xn--mgbqly7cvafr,xn--mgbt3dhd,xn--mgbtf8fl,xn--mgbtx2b,xn--mgbx4cd0ab,xn--mix082f,xn--mix891f,xn--mk1bu44c,xn--mxtq1m,xn--ngbc5azd,xn--ngbe9e0a,xn--ngbrx,xn--nnx388a,xn--node,xn--nqv7f,xn--nqv7fs00ema,xn--nyqy26a,xn--o3cw4h(xn--12c1fe0br,xn--12cfi8ixb8l,xn--12co0c3b4eva,xn--h3cuzk1di,xn--m3ch0j3a,xn--o3cyx2a),xn--ogbpf8fl,xn--otu796d,xn--p1acf(^xn--41a,^xn--80aaa0cvac,^xn--90a1af,^xn--90amc,^xn--c1avg,^xn--h1ahn,^xn--h1aliz,^xn--j1adp,^xn--j1aef,^xn--j1ael8b),xn--p1ai,xn--pgbs0dh,xn--pssy2u,xn--q7ce6a,xn--q9jyb4c,xn--qcka1pmc,xn--qxa6a,xn--qxam,xn--rhqv96g,xn--rovu88b,xn--rvc1e0am3e,xn--s9brj9c,xn--ses554g,xn--t60b56a,xn--tckwe,xn--tiq49xqyj,xn--unup4y,xn--vermgensberater-ctb,xn--vermgensberatung-pwb,xn--vhquv,xn--vuq861b,xn--w4r85el8fhu5dnra,xn--w4rs40l,xn--wgbh1c,xn--wgbl6a,xn--xhq521b,xn--xkc2al3hye2a,xn--xkc2dl3a5ee0h,xn--y9a3aq,xn--yfro4i67o,xn--ygbi2ammx,xn--zfr164b,xxx,xyz(^botdash,^caffeine,^~telebit*),yachts,yahoo,yamaxun,yandex,ye(com,edu,gov,mil,net,org),yodobashi,yoga,yokohama,you,youtube,yt(^org),yun,~za(ac,agric,alt,co,edu,gov,grondar,law,mil,net,ngo,nic,nis,nom,org,school,tm,web),zappos,zara,zero,zip,zm(ac,biz,co,com,edu,gov,info,mil,net,org,sch),zone(^lima,^stackit,^~triton*),zuerich,zw(ac,co,gov,mil,org)";
 // END GENERATED
 
 function deepFreeze(o) {
@@ -693,14 +1073,51 @@ function createRelay(options) {
 
 /** Returns the URL as the collector would keep it, or null when it would drop it. */
 export function generalizeUrl(raw) {
-  return sanitizeTemplate(raw, RULES.url);
+  return sanitizeUrl(raw, compiledUrl());
+}
+
+let urlRules = null;
+
+// compiledUrl prepares the url section once: sets for the vocabularies, the
+// site templates parsed, the public suffix trie built.
+function compiledUrl() {
+  if (urlRules) return urlRules;
+  const u = RULES.url;
+  const sites = new Map();
+  for (const site of u.sites || []) {
+    const st = { name: site.name, templates: site.templates.map(parseTemplate) };
+    for (const d of site.domains) sites.set(d, st);
+  }
+  urlRules = {
+    mode: u.mode,
+    maxLength: u.maxLength,
+    query: u.queryAllowlist && u.queryAllowlist.length ? new Set(u.queryAllowlist) : null,
+    subdomains: new Set(u.subdomains || []),
+    words: new Set(u.pathWords || []),
+    exts: new Set(u.extensions || []),
+    sites,
+  };
+  return urlRules;
+}
+
+function parseTemplate(src) {
+  const segs = src
+    .slice(1)
+    .split('/')
+    .map((seg) => {
+      const open = seg.indexOf('{');
+      if (open < 0) return { prefix: seg, kind: '', suffix: '' };
+      const close = seg.indexOf('}');
+      return { prefix: seg.slice(0, open), kind: seg.slice(open, close + 1), suffix: seg.slice(close + 1) };
+    });
+  return { src, segs };
 }
 
 const isAlnum = (c) => (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 const isHex = (c) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 const isDigit = (c) => c >= 48 && c <= 57;
 
-function sanitizeTemplate(raw, spec) {
+function sanitizeUrl(raw, spec) {
   if (raw === '' || raw.length > spec.maxLength) return null;
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
@@ -732,8 +1149,15 @@ function sanitizeTemplate(raw, spec) {
       if (h >= 0) query = query.slice(0, h);
     }
   }
-  const host = sanitizeHost(hp.host);
-  if (host === null) return null;
+  let host, site = null;
+  if (spec.mode === 'generalize') {
+    const g = generalHost(hp.host, spec);
+    if (g === null) return null;
+    [host, site] = g;
+  } else {
+    host = sanitizeHost(hp.host);
+    if (host === null) return null;
+  }
   let out = scheme + '://' + host;
   if (hp.port !== '') {
     const n = hp.port === '' ? NaN : Number(hp.port);
@@ -741,10 +1165,10 @@ function sanitizeTemplate(raw, spec) {
     if (!(scheme === 'http' && n === 80) && !(scheme === 'https' && n === 443)) out += ':' + n;
   }
   if (spec.mode !== 'origin') {
-    const p = templatePath(path, spec.mode);
+    const p = spec.mode === 'generalize' ? generalPath(path, site, spec) : templatePath(path, spec.mode);
     if (p === null) return null;
     out += p;
-    if (spec.queryAllowlist.length > 0 && query !== '') {
+    if (spec.query && query !== '') {
       const q = templateQuery(query, spec);
       if (q === null) return null;
       out += q;
@@ -860,6 +1284,250 @@ function isPathChar(c) {
   return c > 32 && c < 0x7f && c !== 34 && c !== 60 && c !== 62 && c !== 96 && c !== 92;
 }
 
+// --- generalize mode: registrable domain, path vocabulary, site templates.
+
+const MAX_WORD = 32;
+
+function generalHost(host, spec) {
+  if (host === '' || host.length > 253) return null;
+  if (host === '{ip}' || host === '{host}') return [host, null];
+  if (host[0] === '[') return isIPv6(host.slice(1, -1)) ? ['{ip}', null] : null;
+  let h = host.endsWith('.') ? host.slice(0, -1) : host;
+  for (let i = 0; i < h.length; i++) {
+    const c = h.charCodeAt(i);
+    if (c === 46) {
+      if (i === 0 || h[i - 1] === '.') return null;
+    } else if (c === 123) {
+      if (!h.startsWith('{sub}', i) || (i > 0 && h[i - 1] !== '.') || (i + 5 < h.length && h[i + 5] !== '.')) return null;
+      i += 4;
+    } else if (!(isAlnum(c) || c === 45 || c === 95)) return null;
+  }
+  if (h === '') return null;
+  if (isIPv4Host(h)) return ['{ip}', null];
+  h = h.toLowerCase();
+  const suffix = icannSuffix(h);
+  if (suffix === '') return ['{host}', null];
+  if (suffix === h) return [h, null];
+  const left = h.slice(0, h.length - suffix.length - 1);
+  const regStart = left.lastIndexOf('.') + 1;
+  const domain = h.slice(regStart);
+  const subs = regStart > 0 ? h.slice(0, regStart - 1) : '';
+  if (ipBearing(subs)) return ['{ip}', null];
+  let out = '';
+  let pending = false;
+  if (subs !== '') {
+    for (const label of subs.split('.')) {
+      if (spec.subdomains.has(label)) {
+        if (pending) out += '{sub}.';
+        pending = false;
+        out += label + '.';
+      } else pending = true;
+    }
+  }
+  if (pending) out += '{sub}.';
+  return [out + domain, spec.sites.get(domain) || null];
+}
+
+function isOctet(s) {
+  return s !== '' && s.length <= 3 && /^[0-9]+$/.test(s) && Number(s) <= 255;
+}
+
+function ipBearing(subs) {
+  if (subs === '') return false;
+  let run = 0;
+  for (const label of subs.split('.')) {
+    if (isOctet(label)) {
+      if (++run === 4) return true;
+    } else run = 0;
+    if (dashedIPv4(label) || dashedIPv6(label) || hexIPv4(label)) return true;
+  }
+  return false;
+}
+
+function dashedIPv4(label) {
+  let run = 0;
+  for (const part of label.split('-')) {
+    if (isOctet(part)) {
+      if (++run === 4) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
+function dashedIPv6(label) {
+  if (!label.includes('-')) return false;
+  let groups = 0;
+  let empty = false;
+  for (const part of label.split('-')) {
+    if (part === '') {
+      empty = true;
+      continue;
+    }
+    if (part.length > 4 || !/^[0-9a-fA-F]+$/.test(part)) return false;
+    groups++;
+  }
+  return groups >= 3 && (empty || groups === 8);
+}
+
+function hexIPv4(label) {
+  return label.length === 8 && /^[0-9a-fA-F]+$/.test(label) && /[0-9]/.test(label);
+}
+
+function generalPath(path, site, spec) {
+  if (path === '') return '/';
+  for (let i = 0; i < path.length; i++) if (!isPathChar(path.charCodeAt(i))) return null;
+  if (!validPercent(path)) return null;
+  if (site) for (const t of site.templates) if (matchTemplate(t, path)) return t.src;
+  let out = '';
+  for (const seg of path.slice(1).split('/')) out += '/' + generalSegment(seg, spec);
+  return out;
+}
+
+const eqFold = (a, b) => a.length === b.length && a.toLowerCase() === b.toLowerCase();
+
+function matchTemplate(t, path) {
+  const segs = path.slice(1).split('/');
+  if (segs.length !== t.segs.length) return false;
+  for (let k = 0; k < segs.length; k++) {
+    const seg = segs[k];
+    const ts = t.segs[k];
+    if (ts.kind === '') {
+      if (!eqFold(seg, ts.prefix)) return false;
+      continue;
+    }
+    if (seg.length <= ts.prefix.length + ts.suffix.length) return false;
+    if (!eqFold(seg.slice(0, ts.prefix.length), ts.prefix)) return false;
+    if (!eqFold(seg.slice(seg.length - ts.suffix.length), ts.suffix)) return false;
+    const mid = seg.slice(ts.prefix.length, seg.length - ts.suffix.length);
+    if (ts.kind === '{id}' && mid !== '{id}' && !hasDigit(mid)) return false;
+  }
+  return true;
+}
+
+function generalSegment(seg, spec) {
+  if (seg === '') return '';
+  let stem = seg;
+  let ext = '';
+  const i = seg.lastIndexOf('.');
+  if (i > 0 && seg.length - i - 1 <= 5 && spec.exts.has(lowerASCII(seg.slice(i + 1)))) {
+    stem = seg.slice(0, i);
+    ext = seg.slice(i + 1);
+  }
+  return generalStem(stem, spec) + (ext ? '.' + lowerASCII(ext) : '');
+}
+
+function generalStem(stem, spec) {
+  if (stem === '{id}' || stem === '{seg}') return stem;
+  if (stem.length <= MAX_WORD) {
+    const w = lowerASCII(stem);
+    if (spec.words.has(w)) return w;
+  }
+  return hasDigit(stem) ? '{id}' : '{seg}';
+}
+
+// lowerASCII folds A-Z only (String.toLowerCase would fold more than Go does;
+// the input is ASCII here, checked before).
+function lowerASCII(s) {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+function hasDigit(s) {
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c === 37 && i + 2 < s.length && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+      c = parseInt(s.slice(i + 1, i + 3), 16);
+      i += 2;
+    }
+    if (isDigit(c)) return true;
+  }
+  return false;
+}
+
+// --- The public suffix list: golang.org/x/net/publicsuffix's table and lookup.
+
+let pslTrie = null;
+
+// The trie maps a label to a node {icann, type, wildcard, children}; type is
+// 0 normal (a rule ends here), 1 exception, 2 parent only, as in x/net. See
+// cmd/sbiclientgen/psl.go for the encoding of PSL.
+function psl() {
+  if (pslTrie) return pslTrie;
+  const s = PSL;
+  let i = 0;
+  const parse = () => {
+    const m = new Map();
+    for (;;) {
+      const n = { icann: true, type: 0, wildcard: false, children: EMPTY };
+      if (s[i] === '^') [n.icann, i] = [false, i + 1];
+      if (s[i] === '!') [n.type, i] = [1, i + 1];
+      else if (s[i] === '~') [n.type, i] = [2, i + 1];
+      let j = i;
+      while (j < s.length && !'*(),'.includes(s[j])) j++;
+      const label = s.slice(i, j);
+      i = j;
+      if (s[i] === '*') [n.wildcard, i] = [true, i + 1];
+      if (s[i] === '(') {
+        i++;
+        n.children = parse();
+        i++; // ')'
+      }
+      m.set(label, n);
+      if (s[i] !== ',') return m;
+      i++;
+    }
+  };
+  pslTrie = s === '' ? EMPTY : parse();
+  return pslTrie;
+}
+const EMPTY = new Map();
+
+// publicSuffix is x/net's PublicSuffix, line for line: [suffix, icann].
+function publicSuffix(domain) {
+  let m = psl();
+  let s = domain;
+  let suffix = domain.length;
+  let icannNode = false;
+  let wildcard = false;
+  let icann = false;
+  for (;;) {
+    const dot = s.lastIndexOf('.');
+    if (wildcard) {
+      icann = icannNode;
+      suffix = 1 + dot;
+    }
+    const n = m.get(s.slice(dot + 1));
+    if (!n) break;
+    icannNode = n.icann;
+    m = n.children;
+    if (n.type === 0) suffix = 1 + dot;
+    else if (n.type === 1) {
+      suffix = 1 + s.length;
+      break;
+    }
+    wildcard = n.wildcard;
+    if (!wildcard) icann = icannNode;
+    if (dot === -1) break;
+    s = s.slice(0, dot);
+  }
+  if (suffix === domain.length) return [domain.slice(1 + domain.lastIndexOf('.')), icann];
+  return [domain.slice(suffix), icann];
+}
+
+/**
+ * The host's public suffix by the ICANN section of the list, or '' when its
+ * top-level label is not in the list (the collector's icannSuffix: a private
+ * suffix is skipped by asking again for its parent).
+ */
+export function icannSuffix(h) {
+  let [s, icann] = publicSuffix(h);
+  while (!icann) {
+    const i = s.indexOf('.');
+    if (i < 0) return '';
+    [s, icann] = publicSuffix(s.slice(i + 1));
+  }
+  return s;
+}
+
 function templatePath(path, mode) {
   if (path === '') return '/';
   for (let i = 0; i < path.length; i++) if (!isPathChar(path.charCodeAt(i))) return null;
@@ -889,12 +1557,17 @@ function templateQuery(query, spec) {
     const eq = pair.indexOf('=');
     const key = eq >= 0 ? pair.slice(0, eq) : pair;
     let val = eq >= 0 ? pair.slice(eq + 1) : '';
-    if (!spec.queryAllowlist.includes(key) || kept.length === 8 || kept.includes(key)) continue;
-    if ((/[{}]/.test(val) && val !== '{id}') || !validPercent(val)) return null;
+    if (!spec.query.has(key) || kept.length === 8 || kept.includes(key)) continue;
+    if ((spec.mode !== 'generalize' && /[{}]/.test(val) && val !== '{id}') || !validPercent(val)) return null;
     kept.push(key);
-    if (spec.mode === 'template' && val !== '{id}' && (val.length > 64 || idLike(val))) val = '{id}';
-    out += sep + key + '=' + val;
+    out += sep + key + '=';
     sep = '&';
+    if (spec.mode === 'generalize') {
+      if (val !== '') out += generalStem(val, spec);
+      continue;
+    }
+    if (spec.mode === 'template' && val !== '{id}' && (val.length > 64 || idLike(val))) val = '{id}';
+    out += val;
   }
   return out;
 }

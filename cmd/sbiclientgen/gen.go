@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/sbi-telemetry/otelcol-sbi/policy"
+	"github.com/sbi-telemetry/otelcol-sbi/policy/pageurl"
 )
 
 // The client's API is hand-written; these tables tie each API field to the
@@ -40,38 +41,55 @@ var api = []apiEvent{
 // settingType is the TypeScript name of the closed set of setting names.
 const settingType = "SettingName"
 
-// urlSpec is the policy's url section: what the client needs to generalize a
-// page URL the way the collector does.
+// urlSpec is the policy's url section as the client needs it to generalize
+// a page URL the way the collector does (policy/pageurl).
 type urlSpec struct {
-	Mode           string   `yaml:"mode" json:"mode"`
-	MaxLength      int      `yaml:"max_length" json:"maxLength"`
-	QueryAllowlist []string `yaml:"query_allowlist" json:"queryAllowlist"`
+	Mode           string     `json:"mode"`
+	MaxLength      int        `json:"maxLength"`
+	QueryAllowlist []string   `json:"queryAllowlist"`
+	Subdomains     []string   `json:"subdomains,omitempty"`
+	PathWords      []string   `json:"pathWords,omitempty"`
+	Extensions     []string   `json:"extensions,omitempty"`
+	Sites          []siteSpec `json:"sites,omitempty"`
 }
 
-// loadURLSpec reads the url section. The policy package has already
-// validated the file (LoadFile succeeded); Describe does not carry the URL
-// rules, so they are read from the same document with the same key names.
-func loadURLSpec(path string) (urlSpec, error) {
+type siteSpec struct {
+	Name      string   `json:"name"`
+	Domains   []string `json:"domains"`
+	Templates []string `json:"templates"`
+}
+
+// loadURLSpec reads the url section with the collector's own schema
+// (pageurl.Spec) and compiles it with the collector's own compiler, which
+// also fills in the defaults. Describe does not carry the URL rules, so
+// they are read from the same document the policy was loaded from.
+func loadURLSpec(path string) (urlSpec, *pageurl.Generalizer, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return urlSpec{}, err
+		return urlSpec{}, nil, err
 	}
 	var doc struct {
-		URL urlSpec `yaml:"url"`
+		URL pageurl.Spec `yaml:"url"`
 	}
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return urlSpec{}, err
+		return urlSpec{}, nil, err
 	}
-	if doc.URL.Mode == "" {
-		doc.URL.Mode = "template"
+	var errs []string
+	g := pageurl.Compile(&doc.URL, func(rule, msg string) { errs = append(errs, rule+": "+msg) })
+	if len(errs) > 0 {
+		return urlSpec{}, nil, fmt.Errorf("%s: %s", path, strings.Join(errs, "; "))
 	}
-	if doc.URL.MaxLength == 0 {
-		doc.URL.MaxLength = 2048
+	u := urlSpec{Mode: g.Mode(), MaxLength: g.MaxLength(), QueryAllowlist: g.QueryAllowlist()}
+	if u.QueryAllowlist == nil {
+		u.QueryAllowlist = []string{}
 	}
-	if doc.URL.QueryAllowlist == nil {
-		doc.URL.QueryAllowlist = []string{}
+	if u.Mode == "generalize" {
+		u.Subdomains, u.PathWords, u.Extensions = doc.URL.Subdomains, doc.URL.PathWords, doc.URL.Extensions
+		for _, s := range doc.URL.Sites {
+			u.Sites = append(u.Sites, siteSpec{Name: s.Name, Domains: s.Domains, Templates: s.Templates})
+		}
 	}
-	return doc.URL, nil
+	return u, g, nil
 }
 
 // attrRule is one attribute rule as the client checks it.
@@ -101,14 +119,14 @@ type rules struct {
 
 type file struct {
 	name    string
-	comment string // line comment token of the language
+	comment string // line comment token of the language; "" for a whole file
 	region  []byte
 }
 
-type output struct{ js, dts []byte }
+type output struct{ js, dts, corpus []byte }
 
 func (o *output) files() []file {
-	return []file{{"sbi-telemetry.js", "//", o.js}, {"sbi-telemetry.d.ts", "//", o.dts}}
+	return []file{{"sbi-telemetry.js", "//", o.js}, {"sbi-telemetry.d.ts", "//", o.dts}, {corpusFile, "", o.corpus}}
 }
 
 func toRule(a policy.AttributeInfo) attrRule {
@@ -116,7 +134,11 @@ func toRule(a policy.AttributeInfo) attrRule {
 		NamePattern: a.NamePattern, MaxLength: a.MaxLength, When: a.When}
 }
 
-func generate(d policy.Description, u urlSpec) (*output, error) {
+// pslData is the encoded ICANN section of the public suffix list and the
+// version of the list it came from.
+type pslData struct{ encoded, version string }
+
+func generate(d policy.Description, u urlSpec, psl pslData) (*output, error) {
 	r := rules{PolicyVersion: d.Version, GranularityMs: d.TimestampGranularity.Milliseconds(),
 		Events: map[string]eventRules{}, URL: u, API: api}
 	for _, a := range d.Resource {
@@ -189,6 +211,12 @@ func generate(d policy.Description, u urlSpec) (*output, error) {
 		return nil, err
 	}
 	fmt.Fprintf(&js, "const RULES = deepFreeze(%s);\n", rj)
+	if u.Mode == "generalize" {
+		fmt.Fprintf(&js, "// %s,\n// decoded from golang.org/x/net/publicsuffix (see cmd/sbiclientgen/psl.go for the encoding).\n", psl.version)
+		fmt.Fprintf(&js, "const PSL = %s;\n", jsonString(psl.encoded))
+	} else {
+		js.WriteString("const PSL = ''; // only generalize mode consults the public suffix list\n")
+	}
 
 	var dts bytes.Buffer
 	fmt.Fprintf(&dts, "// Policy %s. Regenerate: go run ./cmd/sbiclientgen (make generate-client).\n", d.Version)

@@ -41,12 +41,14 @@ func run(policyFile, dir string, check bool) error {
 	for _, f := range out.files() {
 		path := filepath.Join(dir, f.name)
 		old, err := os.ReadFile(path)
-		if err != nil {
+		if err != nil && (f.comment != "" || !os.IsNotExist(err)) {
 			return err
 		}
-		updated, err := splice(old, f.region, f.comment)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+		updated := f.region
+		if f.comment != "" {
+			if updated, err = splice(old, f.region, f.comment); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
 		}
 		if bytes.Equal(old, updated) {
 			continue
@@ -54,6 +56,9 @@ func run(policyFile, dir string, check bool) error {
 		if check {
 			stale = append(stale, path)
 			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
 		}
 		if err := os.WriteFile(path, updated, 0o644); err != nil {
 			return err
@@ -65,15 +70,37 @@ func run(policyFile, dir string, check bool) error {
 	return nil
 }
 
+func loadPSLData() (pslData, error) {
+	nodes, version, err := loadPSL()
+	if err != nil {
+		return pslData{}, err
+	}
+	if err := checkLabels(nodes); err != nil {
+		return pslData{}, err
+	}
+	return pslData{encoded: encodePSL(nodes), version: version}, nil
+}
+
 // render loads the policy and renders every generated region.
 func render(policyFile string) (*output, error) {
 	p, err := policy.LoadFile(policyFile)
 	if err != nil {
 		return nil, err
 	}
-	urls, err := loadURLSpec(policyFile)
+	urls, g, err := loadURLSpec(policyFile)
 	if err != nil {
 		return nil, err
 	}
-	return generate(p.Describe(), urls)
+	psl, err := loadPSLData()
+	if err != nil {
+		return nil, err
+	}
+	out, err := generate(p.Describe(), urls, psl)
+	if err != nil {
+		return nil, err
+	}
+	if out.corpus, err = corpus(p.Describe().Version, g); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

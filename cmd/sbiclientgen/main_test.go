@@ -71,7 +71,7 @@ func TestSplice(t *testing.T) {
 func TestGenerateRefusesPolicyWithoutAPI(t *testing.T) {
 	seed, err := policy.LoadFile(seedPolicy)
 	require.NoError(t, err)
-	u, err := loadURLSpec(seedPolicy)
+	u, _, err := loadURLSpec(seedPolicy)
 	require.NoError(t, err)
 	for _, tc := range []struct {
 		name string
@@ -89,7 +89,7 @@ func TestGenerateRefusesPolicyWithoutAPI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d := seed.Describe()
 			tc.edit(&d)
-			_, err := generate(d, u)
+			_, err := generate(d, u, pslData{})
 			require.ErrorContains(t, err, tc.err)
 		})
 	}
