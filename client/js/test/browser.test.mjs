@@ -60,6 +60,11 @@ describe('example extension in chromium against otelcol-sbi', { skip: pre.skip, 
   // detached afterwards: a worker stopped with a DevTools session attached
   // does not start again cleanly.
   async function inWorker(fn, arg) {
+    // Wake the worker first (Chrome stops it after 30 s idle) with a message
+    // from an extension page, as the extension's own pages would.
+    const waker = await openExtensionPage('options.html');
+    await waker.evaluate(() => chrome.runtime.sendMessage({ __sbiTelemetry: { op: 'stats' } }));
+    await waker.close();
     const t = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'), {
       timeout: 60_000,
     });
