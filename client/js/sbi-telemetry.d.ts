@@ -108,7 +108,11 @@ export interface TelemetryOptions {
   /** Whether telemetry is on until the user's choice is stored (default true). */
   enabled?: boolean;
   /** Where the queue lives (default chrome.storage.local, or memory outside an extension). */
-  storage?: { get(key: string): Promise<Record<string, unknown>>; set(items: Record<string, unknown>): Promise<void> };
+  storage?: {
+    get(keys: string | string[]): Promise<Record<string, unknown>>;
+    set(items: Record<string, unknown>): Promise<void>;
+    remove(keys: string | string[]): Promise<void>;
+  };
   /** Register the runtime message and alarm listeners (owner only, default true). */
   listen?: boolean;
   fetch?: typeof fetch;

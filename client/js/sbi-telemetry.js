@@ -14,7 +14,7 @@
 // queued, event times are truncated to the policy's granularity. The collector
 // enforces all of it again: this is the first line, not the only one.
 
-/** Storage key of the persisted state (queue, enabled flag, retry state, counters). */
+/** Storage key of the persisted state (enabled flag, retry state, counters); each queued event is under STORAGE_KEY + '.' + its sequence number. */
 export const STORAGE_KEY = 'sbiTelemetry';
 /** Property that marks a runtime message as this library's. */
 export const MESSAGE_KEY = '__sbiTelemetry';
@@ -698,12 +698,18 @@ function checkValue(rule, value) {
 
 function memoryStorage() {
   const m = new Map();
+  const keys = (k) => (k === null || k === undefined ? [...m.keys()] : Array.isArray(k) ? k : [k]);
   return {
-    async get(key) {
-      return m.has(key) ? { [key]: structuredClone(m.get(key)) } : {};
+    async get(k) {
+      const out = {};
+      for (const key of keys(k)) if (m.has(key)) out[key] = structuredClone(m.get(key));
+      return out;
     },
     async set(items) {
-      for (const [k, v] of Object.entries(items)) m.set(k, structuredClone(v));
+      for (const [key, v] of Object.entries(items)) m.set(key, structuredClone(v));
+    },
+    async remove(k) {
+      for (const key of keys(k)) m.delete(key);
     },
   };
 }
@@ -732,6 +738,13 @@ function createOwner(options) {
   let writing = null;
   let dirty = false;
 
+  // Storage layout: the state under STORAGE_KEY, each queued event under
+  // its own key (STORAGE_KEY + '.' + seq), so a change writes only what
+  // changed, not the whole queue. Queued events are always the contiguous
+  // range state.head..state.seq (removals are from the oldest end).
+  const eventKey = (seq) => STORAGE_KEY + '.' + seq;
+  let stored = new Set(); // seqs whose event is in storage
+
   function persist() {
     dirty = true;
     if (!writing) {
@@ -739,7 +752,7 @@ function createOwner(options) {
         while (dirty) {
           dirty = false;
           try {
-            await storage.set({ [STORAGE_KEY]: snapshot() });
+            await writeDiff();
           } catch {
             // Storage full or gone: the queue still lives in memory.
           }
@@ -750,11 +763,27 @@ function createOwner(options) {
     return writing;
   }
 
+  async function writeDiff() {
+    const live = new Set();
+    const items = {};
+    for (const q of st.queue) {
+      live.add(q.s);
+      if (!stored.has(q.s)) items[eventKey(q.s)] = q.e;
+    }
+    const gone = [...stored].filter((s) => !live.has(s));
+    // Removed events first: a stop between the two calls leaves state that
+    // still names them, and the load skips missing keys.
+    if (gone.length > 0) await storage.remove(gone.map(eventKey));
+    items[STORAGE_KEY] = snapshot();
+    await storage.set(items); // new events and the state they belong to, at once
+    stored = live;
+  }
+
   function snapshot() {
     return {
-      v: 1,
+      v: 2,
       enabled: st.enabled,
-      queue: st.queue,
+      head: st.queue.length ? st.queue[0].s : st.seq + 1,
       seq: st.seq,
       nextAt: st.nextAt,
       attempt: st.attempt,
@@ -767,12 +796,18 @@ function createOwner(options) {
     let saved;
     try {
       saved = (await storage.get(STORAGE_KEY))[STORAGE_KEY];
+      if (saved && saved.v === 2) {
+        const seqs = [];
+        for (let q = Math.max(saved.head, saved.seq - o.maxQueue + 1); q <= saved.seq; q++) seqs.push(q);
+        const got = seqs.length ? await storage.get(seqs.map(eventKey)) : {};
+        st.queue = seqs.filter((q) => eventKey(q) in got).map((q) => ({ s: q, e: got[eventKey(q)] }));
+        stored = new Set(st.queue.map((q) => q.s));
+      }
     } catch {
       saved = undefined;
     }
-    if (saved && saved.v === 1) {
+    if (saved && saved.v === 2) {
       st.enabled = saved.enabled !== false;
-      st.queue = Array.isArray(saved.queue) ? saved.queue : [];
       st.seq = saved.seq || 0;
       st.nextAt = saved.nextAt || 0;
       st.attempt = saved.attempt || 0;

@@ -39,14 +39,21 @@ const settle = async () => {
 
 function memStorage() {
   const m = new Map();
+  const keys = (k) => (Array.isArray(k) ? k : [k]);
   return {
     m,
-    get: async (k) => (m.has(k) ? { [k]: structuredClone(m.get(k)) } : {}),
+    get: async (k) => Object.fromEntries(keys(k).filter((x) => m.has(x)).map((x) => [x, structuredClone(m.get(x))])),
     set: async (o) => {
       for (const [k, v] of Object.entries(o)) m.set(k, structuredClone(v));
     },
+    remove: async (k) => {
+      for (const x of keys(k)) m.delete(x);
+    },
   };
 }
+
+// queuedKeys lists the stored event keys.
+const queuedKeys = (storage) => [...storage.m.keys()].filter((k) => k.startsWith(STORAGE_KEY + '.'));
 
 // A fake collector: answers per request from a script, records bodies and times.
 function fakeFetch(clock, answers = []) {
@@ -203,6 +210,42 @@ describe('sbi-telemetry', () => {
     assert.equal(fetch.calls[0].body.events.length, 2);
   });
 
+  it('stores each event once: a change writes what changed, removals leave no keys behind', async () => {
+    const clock = fakeClock();
+    const storage = memStorage();
+    const writes = [];
+    const set = storage.set;
+    storage.set = async (o) => (writes.push(Object.keys(o).length), set(o));
+    const fetch = fakeFetch(clock, [{ error: true }]);
+    const t = client(clock, fetch, storage, { minBackoffMs: 100_000, maxBackoffMs: 100_000 });
+    await t.ready();
+    for (let i = 0; i < 200; i++) await t.uiInteraction(click); // a backlog: nothing gets out
+    await clock.advance(5000);
+    assert.equal(queuedKeys(storage).length, 200);
+    assert.ok(Math.max(...writes) <= 2, 'one event and the state per write, whatever the backlog: ' + Math.max(...writes));
+    await clock.advance(200_000); // the retry succeeds batch by batch
+    assert.equal((await t.stats()).sent, 200);
+    assert.deepEqual(queuedKeys(storage), []);
+  });
+
+  it('a stop between removing sent events and writing the state loses and repeats nothing', async () => {
+    const clock = fakeClock();
+    const storage = memStorage();
+    const t1 = client(clock, fakeFetch(clock, [{ error: true }]), storage, { minBackoffMs: 100_000 });
+    for (const c of ['search_alibaba', 'search_aliexpress', 'search_1688']) await t1.uiInteraction({ ...click, control: c });
+    await clock.advance(5000);
+    // The first event's key is gone but the state still names it.
+    storage.m.delete(STORAGE_KEY + '.' + storage.m.get(STORAGE_KEY).head);
+    // The next start, after the stored retry time (a clock of its own: t1's
+    // timers are abandoned with it).
+    const later = fakeClock(clock.now() + 200_000);
+    const fetch = fakeFetch(later);
+    const t2 = client(later, fetch, storage);
+    await t2.ready();
+    await t2.flush();
+    assert.deepEqual(fetch.calls.flatMap((c) => c.body.events.map((e) => e.attributes['ui.control'])), ['search_aliexpress', 'search_1688']);
+  });
+
   it('a full queue drops the oldest first and counts them', async () => {
     const clock = fakeClock();
     const fetch = fakeFetch(clock, [{ error: true }]);
@@ -230,7 +273,7 @@ describe('sbi-telemetry', () => {
     await t.flush();
     await clock.advance(600_000);
     assert.equal(fetch.calls.length, 0);
-    assert.equal(storage.m.get(STORAGE_KEY).queue.length, 0);
+    assert.deepEqual(queuedKeys(storage), []);
     assert.equal(storage.m.get(STORAGE_KEY).enabled, false);
     const t2 = client(clock, fetch, storage, { enabled: true });
     await t2.uiInteraction(click);
