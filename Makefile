@@ -51,7 +51,7 @@ test: npm-deps build
 # The client library's Node tests and its browser tests: chromium with the example extension
 # against the built collector (CI=true: a missing chromium or binary fails).
 client-test: npm-deps build
-	cd $(CLIENTJS) && OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) node --test --test-concurrency=1 test/
+	cd $(CLIENTJS) && OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) node --test --test-concurrency=1 test/*.test.mjs
 
 # Only the end-to-end tests against the built binary.
 e2e: npm-deps build
