@@ -1023,7 +1023,8 @@ function createOwner(options) {
   async function handleMessage(m) {
     switch (m && m.op) {
       case 'track':
-        await track(m.fn, m.args, typeof m.time === 'number' ? m.time : now());
+        // A relay's time is when the user acted; never later than now.
+        await track(m.fn, m.args, typeof m.time === 'number' && Number.isFinite(m.time) ? Math.min(m.time, now()) : now());
         return { ok: true };
       case 'flush':
         return flush();
