@@ -15,22 +15,51 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/sbi-telemetry/otelcol-sbi/policy/pageurl"
 )
 
-// TestConformanceCorpusGo runs the committed corpus against the collector's
-// generalizer (the JS test, test/pageurl.test.mjs, runs it against the client).
-func TestConformanceCorpusGo(t *testing.T) {
+// conformanceFile is policy/pageurl's conformance corpus: its rule table as
+// JSON, which the package's Go tests keep equal to the engine and
+// client/js/test/pageurl.test.mjs runs against the port.
+const conformanceFile = "../../policy/pageurl/testdata/conformance.json"
+
+type conformanceCase struct {
+	Name string `json:"name"`
+	In   string `json:"in"`
+	Want string `json:"want"` // "" means dropped
+}
+
+func conformanceCases(t *testing.T) []conformanceCase {
+	t.Helper()
+	b, err := os.ReadFile(conformanceFile)
+	require.NoError(t, err)
+	var cases []conformanceCase
+	require.NoError(t, json.Unmarshal(b, &cases))
+	require.GreaterOrEqual(t, len(cases), 100)
+	return cases
+}
+
+// TestConformanceCorpusSeedPolicy: the corpus holds under the policy the
+// client is generated from (config/policy.yaml), not only the package's own.
+func TestConformanceCorpusSeedPolicy(t *testing.T) {
 	_, g, err := loadURLSpec(seedPolicy)
 	require.NoError(t, err)
-	b, err := os.ReadFile(filepath.Join(clientDir, corpusFile))
-	require.NoError(t, err)
-	var doc corpusDoc
-	require.NoError(t, json.Unmarshal(b, &doc))
-	require.Equal(t, g.Mode(), doc.Mode)
-	require.GreaterOrEqual(t, len(doc.Cases), 500)
-	for _, c := range doc.Cases {
-		require.Equal(t, c.Out, generalize(g, c.In), "in: %q", c.In)
+	for _, c := range conformanceCases(t) {
+		got := ""
+		if out := generalize(g, c.In); out != nil {
+			got = *out
+		}
+		require.Equal(t, c.Want, got, "%s: %q", c.Name, c.In)
 	}
+}
+
+func generalize(g *pageurl.Generalizer, in string) *string {
+	out, ok := g.Generalize(in)
+	if !ok {
+		return nil
+	}
+	return &out
 }
 
 // node runs a client tool with input as JSON on stdin and decodes its JSON
@@ -59,15 +88,25 @@ func node(t *testing.T, input any, args ...string) []*string {
 	return res
 }
 
-// TestDifferentialURLs feeds generated URLs to the collector's generalizer and
-// to the client's port and requires identical output for every one.
+// TestDifferentialURLs feeds 12,000 generated URLs, the edge cases and the
+// conformance corpus to the collector's generalizer and to the client's port
+// and requires identical output for every one.
 func TestDifferentialURLs(t *testing.T) {
 	_, g, err := loadURLSpec(seedPolicy)
 	require.NoError(t, err)
 	r := rand.New(rand.NewPCG(2026, 12)) // fixed seed: the same URLs every run
-	urls := make([]string, 0, 12000)
-	for len(urls) < cap(urls) {
+	const generated = 12000
+	urls := make([]string, 0, generated+len(edgeInputs)+300)
+	for range generated {
 		urls = append(urls, randomURL(r))
+	}
+	urls = append(urls, edgeInputs...)
+	// Near max_length: placeholders longer than what they replace.
+	for _, n := range []int{300, 400, 1000, 1017} {
+		urls = append(urls, "https://x.com"+strings.Repeat("/a", n), "https://x.com"+strings.Repeat("/1", n))
+	}
+	for _, c := range conformanceCases(t) {
+		urls = append(urls, c.In)
 	}
 	got := node(t, urls)
 	require.Len(t, got, len(urls))

@@ -119,14 +119,14 @@ type rules struct {
 
 type file struct {
 	name    string
-	comment string // line comment token of the language; "" for a whole file
+	comment string // line comment token of the language
 	region  []byte
 }
 
-type output struct{ js, dts, corpus []byte }
+type output struct{ js, dts []byte }
 
 func (o *output) files() []file {
-	return []file{{"sbi-telemetry.js", "//", o.js}, {"sbi-telemetry.d.ts", "//", o.dts}, {corpusFile, "", o.corpus}}
+	return []file{{"sbi-telemetry.js", "//", o.js}, {"sbi-telemetry.d.ts", "//", o.dts}}
 }
 
 func toRule(a policy.AttributeInfo) attrRule {

@@ -41,14 +41,12 @@ func run(policyFile, dir string, check bool) error {
 	for _, f := range out.files() {
 		path := filepath.Join(dir, f.name)
 		old, err := os.ReadFile(path)
-		if err != nil && (f.comment != "" || !os.IsNotExist(err)) {
+		if err != nil {
 			return err
 		}
-		updated := f.region
-		if f.comment != "" {
-			if updated, err = splice(old, f.region, f.comment); err != nil {
-				return fmt.Errorf("%s: %w", path, err)
-			}
+		updated, err := splice(old, f.region, f.comment)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		if bytes.Equal(old, updated) {
 			continue
@@ -56,9 +54,6 @@ func run(policyFile, dir string, check bool) error {
 		if check {
 			stale = append(stale, path)
 			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
 		}
 		if err := os.WriteFile(path, updated, 0o644); err != nil {
 			return err
@@ -87,7 +82,7 @@ func render(policyFile string) (*output, error) {
 	if err != nil {
 		return nil, err
 	}
-	urls, g, err := loadURLSpec(policyFile)
+	urls, _, err := loadURLSpec(policyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -95,12 +90,5 @@ func render(policyFile string) (*output, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := generate(p.Describe(), urls, psl)
-	if err != nil {
-		return nil, err
-	}
-	if out.corpus, err = corpus(p.Describe().Version, g); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return generate(p.Describe(), urls, psl)
 }

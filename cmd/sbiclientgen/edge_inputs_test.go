@@ -1,11 +1,12 @@
-// Code maintained by hand: the inputs of the URL conformance corpus
-// (client/js/testdata/pageurl-corpus.json), taken from policy/pageurl's
-// rule tables plus edge cases of the port (IPv6 zones, PSL wildcards and
-// exceptions, percent-encoding, placeholders, ports).
+// Fixed inputs of the Go/JS differential test (conformance_test.go), besides
+// policy/pageurl's conformance corpus and the generated URLs: the rule tables'
+// inputs and outputs (outputs must be fixed points) plus edge cases of the
+// port (IPv6 zones, public suffix wildcards and exceptions, percent-encoding,
+// placeholders, ports, schemes).
 
 package main
 
-var corpusInputs = []string{
+var edgeInputs = []string{
 	"https://www.aliexpress.com/item/1005006123456789.html?spm=a2g0o.productlist.main.1&algo_pvid=4f6c",
 	"https://www.aliexpress.com/item/{id}.html",
 	"https://m.aliexpress.com/item/1005006123456789.html",
