@@ -105,6 +105,8 @@ export interface TelemetryOptions {
   minBackoffMs?: number;
   /** Longest retry delay in ms (default 300000). */
   maxBackoffMs?: number;
+  /** A request unanswered this long (ms, default 30000) is aborted and retried later. */
+  requestTimeoutMs?: number;
   /** Whether telemetry is on until the user's choice is stored (default true). */
   enabled?: boolean;
   /** Where the queue lives (default chrome.storage.local, or memory outside an extension). */

@@ -30,6 +30,7 @@ const DEFAULTS = {
   maxBatchBytes: KEEPALIVE_BODY_LIMIT,
   minBackoffMs: 1000,
   maxBackoffMs: 5 * 60 * 1000,
+  requestTimeoutMs: 30_000, // a collector that never answers must not stall the queue
   enabled: true, // used until the user's choice is stored
 };
 
@@ -936,6 +937,7 @@ function createOwner(options) {
     const controller = typeof AbortController !== 'undefined' ? new AbortController() : null;
     const promise = (async () => {
       let res = null;
+      const timeout = controller ? timers.set(() => controller.abort(), o.requestTimeoutMs) : null;
       try {
         res = await doFetch(o.endpoint, {
           method: 'POST',
@@ -946,7 +948,9 @@ function createOwner(options) {
           signal: controller ? controller.signal : undefined,
         });
       } catch {
-        res = null; // network error, collector down, aborted
+        res = null; // network error, collector down, timed out, aborted
+      } finally {
+        if (timeout !== null) timers.clear(timeout);
       }
       if (!st.enabled) return; // turned off meanwhile: the queue is already empty
       if (res && res.ok) {

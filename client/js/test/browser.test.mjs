@@ -82,6 +82,29 @@ describe('example extension in chromium against otelcol-sbi', { skip: pre.skip, 
     }
   }
 
+  // stopWorker stops the extension's service worker as Chrome does when it is
+  // idle (DevTools protocol, ServiceWorker.stopWorker, from a page of the
+  // extension's origin) and waits until it was seen stopped.
+  async function stopWorker() {
+    const page = await openExtensionPage('options.html');
+    const cdp = await page.createCDPSession();
+    const versions = new Map();
+    const stopped = new Set(); // versions seen stopped: the retry alarm may start one again at once
+    cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+      for (const v of e.versions) {
+        if (!v.scriptURL.endsWith('/background.js')) continue;
+        versions.set(v.versionId, v.runningStatus);
+        if (v.runningStatus === 'stopped') stopped.add(v.versionId);
+      }
+    });
+    await cdp.send('ServiceWorker.enable');
+    const running = await poll('the running worker', () => [...versions].find(([, st]) => st === 'running'));
+    await cdp.send('ServiceWorker.stopWorker', { versionId: running[0] });
+    await poll('the worker to stop', () => stopped.has(running[0]));
+    await cdp.detach();
+    await page.close();
+  }
+
   const stats = () => inWorker(() => globalThis.sbiExample.telemetry.stats());
 
   async function openExtensionPage(file) {
@@ -220,25 +243,7 @@ describe('example extension in chromium against otelcol-sbi', { skip: pre.skip, 
     await poll('3 queued events', async () => (await stats()).queued === 3);
     await popup.close();
 
-    // Stop the worker as Chrome does when it is idle (DevTools protocol,
-    // ServiceWorker.stopWorker, from a page of the extension's origin).
-    const page = await openExtensionPage('options.html');
-    const cdp = await page.createCDPSession();
-    const versions = new Map();
-    const stopped = new Set(); // versions seen stopped: the retry alarm may start one again at once
-    cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
-      for (const v of e.versions) {
-        if (!v.scriptURL.endsWith('/background.js')) continue;
-        versions.set(v.versionId, v.runningStatus);
-        if (v.runningStatus === 'stopped') stopped.add(v.versionId);
-      }
-    });
-    await cdp.send('ServiceWorker.enable');
-    const running = await poll('the running worker', () => [...versions].find(([, st]) => st === 'running'));
-    await cdp.send('ServiceWorker.stopWorker', { versionId: running[0] });
-    await poll('the worker to stop', () => stopped.has(running[0]));
-    await cdp.detach();
-    await page.close();
+    await stopWorker();
     assert.equal(mark(), m, 'nothing delivered while the proxy refused');
 
     proxy.mode = 'pass';
@@ -253,6 +258,33 @@ describe('example extension in chromium against otelcol-sbi', { skip: pre.skip, 
     assert.deepEqual(recs, [want, want, want, want]);
     await poll('an empty queue', async () => (await stats()).queued === 0);
     await popup2.close();
+  });
+
+  it('worker stopped with a request in flight: that batch is sent again, nothing else (the duplicate bound)', async () => {
+    const m = mark();
+    const before = proxy.requests.length;
+    proxy.mode = 'hold'; // the collector never answers the first request
+    const popup = await openExtensionPage('popup.html');
+    for (const id of ['#search_alibaba', '#open_options']) {
+      await popup.click(id);
+      await popup.waitForFunction((id) => document.getElementById('status').textContent === 'queued ' + id.slice(1), {}, id);
+    }
+    await popup.close();
+    await poll('a request in flight and 3 events queued', async () => proxy.held.length === 1 && (await stats()).queued === 3);
+    const inFlight = JSON.parse(proxy.requests.slice(before).find((r) => r.status === 'held').body).events.length;
+    await stopWorker();
+    // The collector accepts the request after all: the client never learns it.
+    proxy.mode = 'pass';
+    proxy.release();
+    await poll('the held request forwarded', () => proxy.requests.slice(before).some((r) => r.status === 200));
+    // The next start sends the whole stored queue, the accepted batch again.
+    const wake = await openExtensionPage('options.html');
+    await wake.waitForFunction(() => document.getElementById('status').textContent === 'ready');
+    await wake.close();
+    await poll('an empty queue', async () => (await stats()).queued === 0);
+    const recs = await newRecords(m, 3 + inFlight);
+    assert.ok(inFlight >= 1 && inFlight <= 50, 'at most one batch in flight: ' + inFlight);
+    assert.equal(recs.length, 3 + inFlight, 'exactly the in-flight batch is duplicated');
   });
 
   it('collector down for a while, then up: everything delivered', async () => {

@@ -295,6 +295,24 @@ describe('sbi-telemetry', () => {
     assert.equal(s.sent, 1);
   });
 
+  it('a request the collector never answers is aborted and retried', async () => {
+    const clock = fakeClock();
+    const calls = [];
+    const fetch = (url, init) =>
+      new Promise((resolve, reject) => {
+        calls.push(clock.now());
+        if (calls.length > 1) return resolve({ ok: true, status: 200, headers: new Map() });
+        init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+      });
+    const t = client(clock, fetch, memStorage(), { requestTimeoutMs: 30_000, minBackoffMs: 1000 });
+    await t.uiInteraction(click);
+    await clock.advance(5000 + 29_999);
+    assert.equal(calls.length, 1, 'still waiting for the answer');
+    await clock.advance(1 + 1000);
+    assert.equal(calls.length, 2);
+    assert.equal((await t.stats()).sent, 1);
+  });
+
   it('parses Retry-After as seconds or an HTTP date', () => {
     const now = Date.UTC(2026, 11, 2, 10, 0, 0);
     assert.equal(parseRetryAfter('5', now), 5000);

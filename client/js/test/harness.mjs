@@ -159,13 +159,15 @@ function attrMap(list) {
 /**
  * A recording HTTP proxy on loopback between the browser and the collector.
  * mode 'pass' forwards; 'down' resets every connection, as a collector that
- * is not running. Every request is recorded with its body and its answer.
+ * is not running; 'hold' keeps requests unanswered until release() forwards
+ * them. Every request is recorded with its body and its answer.
  */
 export class RecordingProxy {
   constructor() {
     this.requests = [];
     this.mode = 'pass';
     this.upstreamPort = 0;
+    this.held = [];
     this.server = http.createServer((req, res) => this.handle(req, res));
   }
 
@@ -186,6 +188,22 @@ export class RecordingProxy {
         req.socket.destroy();
         return;
       }
+      if (this.mode === 'hold') {
+        rec.status = 'held';
+        this.held.push(() => this.forward(req, res, rec, chunks));
+        return;
+      }
+      this.forward(req, res, rec, chunks);
+    });
+  }
+
+  /** Forwards every held request (the client may be gone by now). */
+  release() {
+    for (const f of this.held.splice(0)) f();
+  }
+
+  forward(req, res, rec, chunks) {
+    {
       const up = http.request(
         { host: '127.0.0.1', port: this.upstreamPort, method: req.method, path: req.url, headers: req.headers },
         (ures) => {
@@ -205,7 +223,7 @@ export class RecordingProxy {
         req.socket.destroy();
       });
       up.end(Buffer.concat(chunks));
-    });
+    }
   }
 
   close() {
