@@ -718,6 +718,11 @@ function memoryStorage() {
 function createOwner(options) {
   const o = { ...DEFAULTS, ...options };
   if (!o.endpoint) throw new TypeError('sbi-telemetry: endpoint is required');
+  for (const k of ['batchSize', 'flushIntervalMs', 'maxQueue', 'maxBatchBytes', 'minBackoffMs', 'maxBackoffMs', 'requestTimeoutMs']) {
+    if (!Number.isFinite(o[k]) || o[k] < (k === 'flushIntervalMs' ? 0 : 1)) throw new TypeError(`sbi-telemetry: ${k} must be a positive number`);
+  }
+  // Chrome refuses keepalive bodies beyond its 64 KiB budget.
+  o.maxBatchBytes = Math.min(o.maxBatchBytes, KEEPALIVE_BODY_LIMIT);
   const storage = o.storage || (hasChrome() && chrome.storage && chrome.storage.local) || memoryStorage();
   const doFetch = o.fetch || ((...a) => globalThis.fetch(...a));
   const now = o.now || Date.now;

@@ -313,6 +313,13 @@ describe('sbi-telemetry', () => {
     assert.equal((await t.stats()).sent, 1);
   });
 
+  it('refuses options that cannot work', () => {
+    assert.throws(() => createTelemetry({ role: 'owner' }), /endpoint is required/);
+    for (const bad of [{ batchSize: 0 }, { maxQueue: -1 }, { minBackoffMs: NaN }, { requestTimeoutMs: 'soon' }]) {
+      assert.throws(() => createTelemetry({ role: 'owner', endpoint: 'https://c.example/v1/events', ...bad }), /must be a positive number/);
+    }
+  });
+
   it('parses Retry-After as seconds or an HTTP date', () => {
     const now = Date.UTC(2026, 11, 2, 10, 0, 0);
     assert.equal(parseRetryAfter('5', now), 5000);
