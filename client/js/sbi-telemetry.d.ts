@@ -166,6 +166,8 @@ export interface Telemetry {
 export declare function createTelemetry(options?: TelemetryOptions): Telemetry;
 /** The page URL as the collector's policy keeps it, or null when it would be dropped. */
 export declare function generalizeUrl(raw: string): string | null;
+/** The host's public suffix by the ICANN section of the list ('' when its top-level label is unknown). */
+export declare function icannSuffix(host: string): string;
 export declare function parseRetryAfter(value: string | null, nowMs: number): number | null;
 export declare function buildEvent(
   fn: 'uiInteraction' | 'settingsState' | 'searchStarted',

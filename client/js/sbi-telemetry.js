@@ -1098,7 +1098,7 @@ function createRelay(options) {
       return r;
     });
   // The event time is the time of the call, not of the worker's wake-up.
-  const track = (fn, args) => send({ op: 'track', fn, args, time: now() });
+  const track = (fn, args) => send({ op: 'track', fn, args, time: now() }).then(() => undefined);
   return {
     uiInteraction: (args) => track('uiInteraction', args),
     settingsState: (settings) => track('settingsState', settings),
