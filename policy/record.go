@@ -16,6 +16,10 @@ type pass struct {
 	keys  *dayKeys
 	st    *Stats
 	canon canonRecord
+	// inPlace: Apply's shortcut for attributes. canonAttrs removes what it
+	// drops and rewrites what it replaces in the map it reads, in the same
+	// pass, so the map holds the canonical attributes when it returns.
+	inPlace bool
 
 	// Scratch wrappers a resource or scope is moved into to measure its wire
 	// size (pdata sizes only whole messages of these kinds).
@@ -76,6 +80,9 @@ type recordField struct {
 	write     func(c *canonRecord, lr plog.LogRecord)
 	size      func(c *canonRecord) int
 }
+
+// attributesField is the index of the attributes in recordFields.
+const attributesField = len(recordFields) - 1
 
 var recordFields = [...]recordField{
 	{
@@ -157,10 +164,11 @@ var recordFields = [...]recordField{
 		// The kept attributes are a subsequence of the input's: unchanged when
 		// none is dropped and no value is rewritten.
 		canon: func(ps *pass, ev *eventRule, lr plog.LogRecord, c *canonRecord) bool {
+			n := lr.Attributes().Len()
 			var rewritten bool
 			c.attrs, rewritten = ps.canonAttrs(c.attrs[:0], lr.Attributes(), ev.lookup)
-			c.attrs = ps.applyConditions(ev, c.attrs)
-			return rewritten || len(c.attrs) != lr.Attributes().Len()
+			c.attrs = ps.applyConditions(ev, c.attrs, lr.Attributes())
+			return rewritten || len(c.attrs) != n
 		},
 		write: func(c *canonRecord, lr plog.LogRecord) { syncAttrs(c.attrs, lr.Attributes()) },
 		size:  func(c *canonRecord) int { return sizeAttrs(c.attrs) },
@@ -220,9 +228,11 @@ func conforms(c *canonRecord, lr plog.LogRecord) Violation {
 // empty. The shortcut saves rebuilding every attribute of every record (raw
 // input is never canonical: client times are finer than the granularity).
 func (ps *pass) applyRecord(ev *eventRule, lr plog.LogRecord) {
+	ps.inPlace = true
 	c := ps.canonicalize(ev, lr)
+	ps.inPlace = false
 	for i := range recordFields {
-		if c.changed&(1<<i) != 0 {
+		if c.changed&(1<<i) != 0 && i != attributesField { // the attributes are canonical in place
 			recordFields[i].write(c, lr)
 		}
 	}
@@ -273,9 +283,8 @@ func (ps *pass) checkRecord(lr plog.LogRecord) Violation {
 // input order, each in its minimized form; a repeated key keeps its first
 // kept value (a second value is a second, unchecked channel).
 func (ps *pass) canonAttrs(dst []canonAttr, attrs pcommon.Map, lookup func(string) (*attrRule, AttrReason)) (_ []canonAttr, rewritten bool) {
-	src := -1
-	attrs.Range(func(k string, v pcommon.Value) bool {
-		src++
+	kept := 0
+	visit := func(k string, v pcommon.Value) (remove bool) {
 		r, reason := lookup(k)
 		if r == nil {
 			ps.dropAttr(reason)
@@ -290,7 +299,7 @@ func (ps *pass) canonAttrs(dst []canonAttr, attrs pcommon.Map, lookup func(strin
 			ps.dropAttr(AttrDuplicate)
 			return true
 		}
-		dst = append(dst, canonAttr{src: src, key: k, typ: v.Type(), rule: r})
+		dst = append(dst, canonAttr{src: kept, key: k, typ: v.Type(), rule: r})
 		a := &dst[len(dst)-1]
 		switch a.typ {
 		case pcommon.ValueTypeStr:
@@ -308,14 +317,31 @@ func (ps *pass) canonAttrs(dst []canonAttr, attrs pcommon.Map, lookup func(strin
 			a.str = repl
 			rewritten = true
 			ps.count(kind)
+			if ps.inPlace {
+				v.SetStr(repl)
+			}
 		}
+		kept++
+		return false
+	}
+	if ps.inPlace {
+		attrs.RemoveIf(visit)
+		return dst, rewritten
+	}
+	src := 0
+	attrs.Range(func(k string, v pcommon.Value) bool {
+		kept = src // without removal, the source index is the input index
+		visit(k, v)
+		src++
 		return true
 	})
 	return dst, rewritten
 }
 
 // applyConditions drops attributes whose `when` condition does not hold.
-func (ps *pass) applyConditions(ev *eventRule, attrs []canonAttr) []canonAttr {
+// In place, the attribute leaves m too, and the source indices after it
+// move up by one.
+func (ps *pass) applyConditions(ev *eventRule, attrs []canonAttr, m pcommon.Map) []canonAttr {
 	for _, r := range ev.conditional {
 		i := findIndex(attrs, r.key)
 		if i < 0 || conditionHolds(r, attrs) {
@@ -323,6 +349,12 @@ func (ps *pass) applyConditions(ev *eventRule, attrs []canonAttr) []canonAttr {
 		}
 		attrs = append(attrs[:i], attrs[i+1:]...)
 		ps.dropAttr(AttrCondition)
+		if ps.inPlace {
+			m.Remove(r.key)
+			for j := i; j < len(attrs); j++ {
+				attrs[j].src--
+			}
+		}
 	}
 	return attrs
 }
