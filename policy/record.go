@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"math/bits"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -47,13 +48,11 @@ type canonRecord struct {
 // canonAttr is a kept attribute, its value copied out of the input so the
 // input record can be reset before the attribute is written back.
 type canonAttr struct {
-	src  int // index in the input map; -1 for attributes Apply adds (the stamp)
-	key  string
-	typ  pcommon.ValueType
-	str  string
-	num  int64 // int, or bool as 0/1
-	dbl  float64
-	rule *attrRule
+	key string
+	str string
+	num int64 // an int, a bool as 0/1, or a double's bits
+	src int32 // index in the input map (after Apply's in-place removals); -1: added (the stamp)
+	typ pcommon.ValueType
 }
 
 func findAttr(attrs []canonAttr, key string) *canonAttr {
@@ -299,7 +298,7 @@ func (ps *pass) canonAttrs(dst []canonAttr, attrs pcommon.Map, lookup func(strin
 			ps.dropAttr(AttrDuplicate)
 			return true
 		}
-		dst = append(dst, canonAttr{src: kept, key: k, typ: v.Type(), rule: r})
+		dst = append(dst, canonAttr{src: int32(kept), key: k, typ: v.Type()})
 		a := &dst[len(dst)-1]
 		switch a.typ {
 		case pcommon.ValueTypeStr:
@@ -311,7 +310,7 @@ func (ps *pass) canonAttrs(dst []canonAttr, attrs pcommon.Map, lookup func(strin
 		case pcommon.ValueTypeInt:
 			a.num = v.Int()
 		case pcommon.ValueTypeDouble:
-			a.dbl = v.Double()
+			a.num = int64(math.Float64bits(v.Double()))
 		}
 		if o == replace {
 			a.str = repl
@@ -376,7 +375,7 @@ func syncAttrs(attrs []canonAttr, m pcommon.Map) {
 	i, j := -1, 0
 	m.RemoveIf(func(_ string, v pcommon.Value) bool {
 		i++
-		if j == len(attrs) || attrs[j].src != i {
+		if j == len(attrs) || int(attrs[j].src) != i {
 			return true
 		}
 		a := &attrs[j]
@@ -400,7 +399,7 @@ func syncAttrs(attrs []canonAttr, m pcommon.Map) {
 		case pcommon.ValueTypeInt:
 			m.PutInt(a.key, a.num)
 		case pcommon.ValueTypeDouble:
-			m.PutDouble(a.key, a.dbl)
+			m.PutDouble(a.key, math.Float64frombits(uint64(a.num)))
 		}
 	}
 }
