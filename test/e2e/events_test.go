@@ -158,18 +158,18 @@ func expectedProto(version string) cLine {
 	return cLine{{
 		Attrs: map[string]any{"service.name": "sbi-extension", "service.version": "3.2.1", "privacy.policy.version": version},
 		Scopes: []cScope{{Records: []cRecord{
-			{Event: "ui.interaction", Time: sec(0), Observed: sec(0), SevNum: int32(plog.SeverityNumberInfo),
+			{Event: "ui.interaction", Time: sec(0), Observed: nowMarker, SevNum: int32(plog.SeverityNumberInfo),
 				Attrs: map[string]any{"ui.surface": "popup", "ui.control": "search_button", "ui.action": "click"}},
-			{Event: "settings.state", Time: sec(1), Observed: sec(1),
+			{Event: "settings.state", Time: sec(1), Observed: nowMarker,
 				Attrs: map[string]any{"setting.dark_mode": true, "setting.auto_search": false}},
-			{Event: "search.started", Time: sec(2), Observed: sec(2),
+			{Event: "search.started", Time: sec(2), Observed: nowMarker,
 				Attrs: map[string]any{"search.trigger": "toolbar_button", "search.marketplace": "aliexpress", "url.full": "https://www.aliexpress.com/item/{id}.html"}},
-			{Event: "ui.interaction", Time: sec(4), Observed: sec(4),
+			{Event: "ui.interaction", Time: sec(4), Observed: nowMarker,
 				Attrs: map[string]any{"ui.surface": "toolbar", "ui.control": "open_options", "ui.action": "open"}},
-			{Event: "ui.interaction", Time: sec(6), Observed: sec(6), Attrs: map[string]any{}},
-			{Event: "ui.interaction", Time: sec(7), Observed: sec(7),
+			{Event: "ui.interaction", Time: sec(6), Observed: nowMarker, Attrs: map[string]any{}},
+			{Event: "ui.interaction", Time: sec(7), Observed: nowMarker,
 				Attrs: map[string]any{"ui.surface": "popup", "ui.action": "click"}},
-			{Event: "search.started", Time: sec(8), Observed: sec(8),
+			{Event: "search.started", Time: sec(8), Observed: nowMarker,
 				Attrs: map[string]any{"search.marketplace": "1688"}},
 		}}},
 	}}
@@ -209,18 +209,18 @@ func expectedJSON(version string) cLine {
 		{
 			Attrs: map[string]any{"service.name": "sbi-extension", "service.version": "3.2.2", "privacy.policy.version": version},
 			Scopes: []cScope{{Records: []cRecord{
-				{Event: "ui.interaction", Time: sec(10), Observed: sec(10),
+				{Event: "ui.interaction", Time: sec(10), Observed: nowMarker,
 					Attrs: map[string]any{"ui.surface": "context_menu", "ui.control": "context_search_alibaba", "ui.action": "select"}},
-				{Event: "search.started", Time: sec(11), Observed: sec(11),
+				{Event: "search.started", Time: sec(11), Observed: nowMarker,
 					Attrs: map[string]any{"search.trigger": "context_menu", "search.marketplace": "alibaba", "url.full": "http://{ip}:8080/u/{seg}/p/{seg}"}},
-				{Event: "settings.state", Time: sec(13), Observed: sec(13),
+				{Event: "settings.state", Time: sec(13), Observed: nowMarker,
 					Attrs: map[string]any{"setting.open_in_new_tab": true}},
 			}}},
 		},
 		{
 			Attrs: map[string]any{"service.name": "sbi-extension", "privacy.policy.version": version},
 			Scopes: []cScope{{Records: []cRecord{
-				{Event: "search.started", Time: sec(14), Observed: sec(14),
+				{Event: "search.started", Time: sec(14), Observed: nowMarker,
 					Attrs: map[string]any{"search.trigger": "popup_button", "search.marketplace": "aliexpress", "url.full": "https://www.aliexpress.us/w/wholesale-{query}.html"}},
 			}}},
 		},

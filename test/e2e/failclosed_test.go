@@ -90,7 +90,6 @@ func plantedChannelsRequest(t *testing.T) []byte {
 func TestIdentifierChannelsClosed(t *testing.T) {
 	bp := newPorts(t)
 	backendDir := t.TempDir()
-	backendCfg := bp.fill(t, backendConfig, nil)
 
 	edgeDir := runDir(t)
 	ep := newPorts(t)
@@ -113,7 +112,7 @@ func TestIdentifierChannelsClosed(t *testing.T) {
 	require.Eventually(t, func() bool { return dirContains(t, queueDir, queueMarker) },
 		startTimeout, 100*time.Millisecond, "the queue never held the batch")
 
-	backend := startCollector(t, "backend", backendDir, backendCfg, bp.health)
+	backend := startSink(t, bp.recv, backendDir)
 	received := filepath.Join(backendDir, "data", "received.jsonl")
 	require.Eventually(t, func() bool { return len(records(t, readOutput(t, received))) >= 5 },
 		startTimeout, 100*time.Millisecond, "the backend did not receive the queued records")
@@ -126,7 +125,7 @@ func TestIdentifierChannelsClosed(t *testing.T) {
 	metrics := scrape(t, ep.metrics)
 	to := time.Now()
 	edgeLog := edge.stop(t)
-	backendLog := backend.stop(t)
+	backend.stop(t)
 
 	edgeFile := filepath.Join(edgeDir, "data", "events.jsonl")
 	out := readOutput(t, edgeFile)
@@ -166,7 +165,7 @@ func TestIdentifierChannelsClosed(t *testing.T) {
 
 	for what, text := range map[string]string{
 		"the edge file": string(mustRead(t, edgeFile)), "the backend's input": string(mustRead(t, received)),
-		"the edge's log": edgeLog, "the backend's log": backendLog, "the edge's metrics": metrics,
+		"the edge's log": edgeLog, "the edge's metrics": metrics,
 		"the queue directory": dirText(t, queueDir),
 	} {
 		assertNoneLeaked(t, what, text, plantedChannels)
