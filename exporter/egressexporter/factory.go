@@ -20,10 +20,19 @@ import (
 
 // NewFactory creates the factory of the egress exporter.
 func NewFactory() exporter.Factory {
+	return newFactory(time.Now)
+}
+
+// newFactory creates the factory with the clock its exporters' file
+// destinations use: each exporter gets its clock from its factory, so tests
+// inject one per exporter instead of swapping a package variable.
+func newFactory(now func() time.Time) exporter.Factory {
 	return exporter.NewFactory(
 		metadata.Type,
 		createDefaultConfig,
-		exporter.WithLogs(createLogs, metadata.LogsStability),
+		exporter.WithLogs(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+			return createLogs(ctx, set, cfg, now)
+		}, metadata.LogsStability),
 	)
 }
 
@@ -57,7 +66,7 @@ type destination interface {
 	shutdown(ctx context.Context) error
 }
 
-func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config, now func() time.Time) (exporter.Logs, error) {
 	c := cfg.(*Config)
 	pol, err := c.Guard.Compile()
 	if err != nil {
@@ -71,7 +80,7 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	var dest destination
 	switch {
 	case c.File.HasValue():
-		dest = newFileDestination(c.File.Get(), set, tb)
+		dest = newFileDestination(c.File.Get(), set, tb, now)
 	case c.OTLP.HasValue():
 		dest, err = newOTLPDestination(ctx, c.OTLP.Get(), set, tb)
 		if err != nil {

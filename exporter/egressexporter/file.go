@@ -19,10 +19,6 @@ import (
 // millEvery is how often retention runs when nothing rotates.
 const millEvery = time.Minute
 
-// fileClock is the file destination's clock (rotation and retention ages);
-// tests replace it.
-var fileClock = time.Now
-
 // fileDestination writes each batch as one OTLP-JSON ExportLogsServiceRequest
 // line: the format contrib's file exporter writes and plogotlp reads.
 type fileDestination struct {
@@ -40,8 +36,10 @@ type fileDestination struct {
 	stopOnce sync.Once
 }
 
-func newFileDestination(cfg *FileConfig, set exporter.Settings, tb *metadata.TelemetryBuilder) *fileDestination {
-	return &fileDestination{cfg: cfg, logger: set.Logger, tb: tb, now: fileClock}
+// newFileDestination returns the destination; now is its clock (file ages,
+// rotation names, retention), time.Now outside tests.
+func newFileDestination(cfg *FileConfig, set exporter.Settings, tb *metadata.TelemetryBuilder, now func() time.Time) *fileDestination {
+	return &fileDestination{cfg: cfg, logger: set.Logger, tb: tb, now: now}
 }
 
 func (d *fileDestination) start(ctx context.Context, _ component.Host) error {

@@ -167,18 +167,10 @@ func (c *testClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-func withFileClock(t *testing.T) *testClock {
-	clk := &testClock{t: baseTime}
-	prev := fileClock
-	fileClock = clk.Now
-	t.Cleanup(func() { fileClock = prev })
-	return clk
-}
-
 // The background loop rotates an idle file that aged out and applies
 // retention, including to files an earlier run left behind.
 func TestFileLoopAgeRotationAndRetention(t *testing.T) {
-	clk := withFileClock(t)
+	clk := &testClock{t: baseTime}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "events.jsonl")
 	// Left by an earlier run: one rotated 40 days ago, one 2 days ago.
@@ -195,7 +187,7 @@ func TestFileLoopAgeRotationAndRetention(t *testing.T) {
 	fc.FlushInterval = 5 * time.Millisecond
 	tt := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tt.Shutdown(context.Background())) })
-	exp, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(tt), cfg)
+	exp, err := newFactory(clk.Now).CreateLogs(context.Background(), metadatatest.NewSettings(tt), cfg)
 	require.NoError(t, err)
 	mustStart(t, exp, componenttest.NewNopHost())
 	t.Cleanup(func() { _ = exp.Shutdown(context.Background()) })

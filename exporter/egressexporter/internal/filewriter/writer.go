@@ -1,25 +1,12 @@
-// Package filewriter is the file sink of the egress exporter: an append-only
-// file of whole lines with size and age rotation, retention of rotated files,
-// optional gzip compression of rotated files and periodic fsync.
-//
-// Why not gopkg.in/natefinch/lumberjack.v2 (v2.2.1): it has no rotation by
-// age (only deletion by age), sizes in whole megabytes, a package-global clock
-// (tests cannot inject one per writer), no fsync, creates missing directories
-// 0755 and compresses asynchronously with no way to wait for it. Each of those
-// is a requirement here, so this small writer owns them instead.
-package filewriter // import "github.com/sbi-telemetry/otelcol-sbi/exporter/egressexporter/internal/filewriter"
+package filewriter
 
 import (
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -29,11 +16,6 @@ const (
 	FileMode fs.FileMode = 0o600
 	// DirMode is the mode of a directory the writer creates.
 	DirMode fs.FileMode = 0o700
-
-	// timeFormat stamps rotated files; lexical order is time order.
-	timeFormat = "20060102T150405.000000000Z"
-	gzExt      = ".gz"
-	tmpExt     = ".tmp"
 )
 
 // ErrClosed is returned by writes after Close.
@@ -56,7 +38,8 @@ type Options struct {
 	Retention time.Duration
 	// Compress gzips rotated files.
 	Compress bool
-	// Now is the clock; nil means time.Now.
+	// Now is this writer's clock (file age, rotation names, retention);
+	// nil means time.Now.
 	Now func() time.Time
 	// OnRotate is called after each rotation (telemetry).
 	OnRotate func()
@@ -74,9 +57,11 @@ type Options struct {
 // of unsynced data): that leaves a prefix of one line, always at the end of
 // the active file. Reopening terminates such a fragment with '\n', so it is a
 // single bad line that a line-oriented reader skips and the next line starts
-// clean.
+// clean. A crash between a rotation's rename and the creation of the next
+// active file leaves no active file; opening creates it.
 type Writer struct {
-	opts Options
+	opts  Options
+	names naming
 
 	mu       sync.Mutex
 	f        *os.File
@@ -96,7 +81,7 @@ func New(opts Options) (*Writer, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	w := &Writer{opts: opts}
+	w := &Writer{opts: opts, names: newNaming(opts.Path)}
 	if err := os.MkdirAll(filepath.Dir(opts.Path), DirMode); err != nil {
 		return nil, fmt.Errorf("filewriter: create directory: %w", err)
 	}
@@ -106,6 +91,8 @@ func New(opts Options) (*Writer, error) {
 	return w, nil
 }
 
+// open opens or creates the active file for appending, tightens its mode and
+// terminates a torn last line.
 func (w *Writer) open() error {
 	f, err := os.OpenFile(w.opts.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, FileMode)
 	if err != nil {
@@ -193,99 +180,6 @@ func (w *Writer) writeBuf(buf []byte) (int, error) {
 	return n, nil
 }
 
-func (w *Writer) needRotate(next int64) bool {
-	if w.size == 0 {
-		return false
-	}
-	if w.opts.MaxBytes > 0 && w.size+next > w.opts.MaxBytes {
-		return true
-	}
-	return w.opts.MaxAge > 0 && !w.opts.Now().Before(w.openedAt.Add(w.opts.MaxAge))
-}
-
-// Rotate closes the active file under a timestamped name and opens a new one.
-// An empty active file is not rotated.
-func (w *Writer) Rotate() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return ErrClosed
-	}
-	if w.size == 0 {
-		return nil
-	}
-	return w.rotateLocked()
-}
-
-// RotateIfAged rotates the active file if it is non-empty and older than
-// MaxAge, so an idle file does not stay active forever.
-func (w *Writer) RotateIfAged() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed || w.size == 0 || w.opts.MaxAge <= 0 {
-		return nil
-	}
-	if w.opts.Now().Before(w.openedAt.Add(w.opts.MaxAge)) {
-		return nil
-	}
-	return w.rotateLocked()
-}
-
-func (w *Writer) rotateLocked() error {
-	if err := w.f.Sync(); err != nil {
-		return fmt.Errorf("filewriter: sync before rotation: %w", err)
-	}
-	if err := w.f.Close(); err != nil {
-		return fmt.Errorf("filewriter: close before rotation: %w", err)
-	}
-	dst := w.rotatedName(w.opts.Now())
-	if err := os.Rename(w.opts.Path, dst); err != nil {
-		// Reopen what we have so writes can continue.
-		if oerr := w.open(); oerr != nil {
-			return errors.Join(fmt.Errorf("filewriter: rotate: %w", err), oerr)
-		}
-		return fmt.Errorf("filewriter: rotate: %w", err)
-	}
-	syncDir(filepath.Dir(w.opts.Path))
-	w.dirty = false
-	if err := w.open(); err != nil {
-		return err
-	}
-	if w.opts.OnRotate != nil {
-		w.opts.OnRotate()
-	}
-	return nil
-}
-
-func (w *Writer) prefixExt() (dir, prefix, ext string) {
-	dir = filepath.Dir(w.opts.Path)
-	base := filepath.Base(w.opts.Path)
-	ext = filepath.Ext(base)
-	return dir, strings.TrimSuffix(base, ext) + "-", ext
-}
-
-// rotatedName is <prefix><time><ext>, with -N before the extension on a
-// collision (two rotations within one clock tick).
-func (w *Writer) rotatedName(t time.Time) string {
-	dir, prefix, ext := w.prefixExt()
-	stamp := t.UTC().Format(timeFormat)
-	for i := 0; ; i++ {
-		name := prefix + stamp
-		if i > 0 {
-			name += "-" + strconv.Itoa(i)
-		}
-		p := filepath.Join(dir, name+ext)
-		if !exists(p) && !exists(p+gzExt) {
-			return p
-		}
-	}
-}
-
-func exists(p string) bool {
-	_, err := os.Lstat(p)
-	return err == nil
-}
-
 // Sync fsyncs the active file if anything was written since the last Sync.
 func (w *Writer) Sync() error {
 	w.mu.Lock()
@@ -313,123 +207,6 @@ func (w *Writer) Close() error {
 	err = errors.Join(err, w.f.Close())
 	w.mu.Unlock()
 	return errors.Join(err, w.Mill())
-}
-
-// Rotated is a rotated file found beside the active one.
-type Rotated struct {
-	Path       string
-	RotatedAt  time.Time
-	Compressed bool
-}
-
-// RotatedFiles lists rotated files, oldest first. Files whose names do not
-// parse as ours are ignored, never touched.
-func (w *Writer) RotatedFiles() ([]Rotated, error) {
-	dir, prefix, ext := w.prefixExt()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("filewriter: list: %w", err)
-	}
-	var out []Rotated
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		name := e.Name()
-		t, compressed, ok := parseRotatedName(name, prefix, ext)
-		if !ok {
-			continue
-		}
-		out = append(out, Rotated{Path: filepath.Join(dir, name), RotatedAt: t, Compressed: compressed})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out, nil
-}
-
-// parseRotatedName recognizes <prefix><time>[-N]<ext>[.gz], the names
-// rotatedName produces; anything else is not ours.
-func parseRotatedName(name, prefix, ext string) (t time.Time, compressed, ok bool) {
-	rest, ok := strings.CutPrefix(name, prefix)
-	if !ok {
-		return time.Time{}, false, false
-	}
-	if r, ok := strings.CutSuffix(rest, ext+gzExt); ok {
-		rest, compressed = r, true
-	} else if r, ok := strings.CutSuffix(rest, ext); ok {
-		rest = r
-	} else {
-		return time.Time{}, false, false
-	}
-	stamp, counter, hasCounter := strings.Cut(rest, "-")
-	if hasCounter {
-		if n, err := strconv.Atoi(counter); err != nil || n < 1 || strconv.Itoa(n) != counter {
-			return time.Time{}, false, false
-		}
-	}
-	t, err := time.Parse(timeFormat, stamp)
-	if err != nil {
-		return time.Time{}, false, false
-	}
-	return t, compressed, true
-}
-
-// Mill compresses rotated files (if enabled) and deletes those past
-// Retention. It is idempotent, so an interrupted run is finished by the next.
-func (w *Writer) Mill() error {
-	w.millMu.Lock()
-	defer w.millMu.Unlock()
-	files, err := w.RotatedFiles()
-	if err != nil {
-		return err
-	}
-	var errs error
-	now := w.opts.Now()
-	for _, r := range files {
-		if w.opts.Retention > 0 && now.Sub(r.RotatedAt) > w.opts.Retention {
-			if err := os.Remove(r.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = errors.Join(errs, fmt.Errorf("filewriter: retention: %w", err))
-			}
-			continue
-		}
-		if w.opts.Compress && !r.Compressed {
-			errs = errors.Join(errs, compressFile(r.Path))
-		}
-	}
-	return errs
-}
-
-// compressFile writes path.gz via a temporary file, fsyncs it, renames it
-// into place and only then removes the original: a crash at any point leaves
-// either the original or a complete .gz (a stale .tmp is overwritten later).
-func compressFile(path string) error {
-	src, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("filewriter: compress: %w", err)
-	}
-	defer src.Close()
-	dst := path + gzExt
-	tmp := dst + tmpExt
-	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, FileMode)
-	if err != nil {
-		return fmt.Errorf("filewriter: compress: %w", err)
-	}
-	zw := gzip.NewWriter(out)
-	_, err = io.Copy(zw, src)
-	err = errors.Join(err, zw.Close())
-	err = errors.Join(err, out.Sync())
-	err = errors.Join(err, out.Close())
-	if err == nil {
-		err = os.Rename(tmp, dst)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("filewriter: compress: %w", err)
-	}
-	syncDir(filepath.Dir(path))
-	if err := os.Remove(path); err != nil {
-		return fmt.Errorf("filewriter: compress: remove original: %w", err)
-	}
-	return nil
 }
 
 // syncDir makes renames durable; best effort (not all filesystems allow it).

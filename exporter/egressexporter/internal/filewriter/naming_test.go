@@ -1,6 +1,7 @@
 package filewriter
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ func TestParseRotatedName(t *testing.T) {
 		{"events-" + stamp + ".jsonl.gz", true, true},
 		{"events-" + stamp + "-2.jsonl", true, false},
 		{"events-" + stamp + "-2.jsonl.gz", true, true},
+		{"events-" + stamp + "-12.jsonl", true, false},
 		{"events-" + stamp + ".jsonl.gz.tmp", false, false},
 		{"events-" + stamp + "-0.jsonl", false, false},
 		{"events-" + stamp + "-02.jsonl", false, false},
@@ -30,9 +32,10 @@ func TestParseRotatedName(t *testing.T) {
 		{"other-" + stamp + ".jsonl", false, false},
 		{"events-" + stamp + ".log", false, false},
 	}
+	n := newNaming(filepath.Join("d", "events.jsonl"))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, compressed, ok := parseRotatedName(tt.name, "events-", ".jsonl")
+			got, _, compressed, ok := n.parse(tt.name)
 			require.Equal(t, tt.ok, ok)
 			if ok {
 				assert.Equal(t, ts, got)
@@ -51,23 +54,13 @@ func FuzzParseRotatedName(f *testing.F) {
 	f.Add("events-.jsonl")
 	f.Add("events--1.jsonl")
 	f.Add("events-20261128T100000.000000000Z.jsonl.gz.tmp")
+	n := newNaming(filepath.Join("d", "events.jsonl"))
 	f.Fuzz(func(t *testing.T, name string) {
-		ts, compressed, ok := parseRotatedName(name, "events-", ".jsonl")
+		ts, counter, compressed, ok := n.parse(name)
 		if !ok {
 			return
 		}
-		w := &Writer{opts: Options{Path: filepath.Join("d", "events.jsonl")}}
-		_, prefix, ext := w.prefixExt()
-		rebuilt := prefix + ts.UTC().Format(timeFormat)
-		if len(name) > len(rebuilt) && name[len(rebuilt)] == '-' {
-			// keep the collision counter as given
-			end := len(name) - len(ext)
-			if compressed {
-				end -= len(gzExt)
-			}
-			rebuilt = name[:end]
-		}
-		rebuilt += ext
+		rebuilt := n.name(ts.UTC().Format(timeFormat), counter)
 		if compressed {
 			rebuilt += gzExt
 		}
@@ -75,4 +68,29 @@ func FuzzParseRotatedName(f *testing.F) {
 			t.Fatalf("accepted %q, which the writer would name %q", name, rebuilt)
 		}
 	})
+}
+
+// Same-tick rotations are listed in the order they happened: the first
+// (no counter), then -1, -2, ..., -10 (not in name order).
+func TestRotatedFilesOrderWithinOneTick(t *testing.T) {
+	dir := t.TempDir()
+	n := newNaming(filepath.Join(dir, "events.jsonl"))
+	at := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	var want []string
+	for range 12 {
+		p := n.rotated(at)
+		require.NoError(t, os.WriteFile(p, nil, FileMode))
+		want = append(want, p)
+	}
+	later := n.rotated(at.Add(time.Nanosecond))
+	require.NoError(t, os.WriteFile(later, nil, FileMode))
+	want = append(want, later)
+
+	files, err := n.list()
+	require.NoError(t, err)
+	var got []string
+	for _, f := range files {
+		got = append(got, f.Path)
+	}
+	assert.Equal(t, want, got)
 }
