@@ -29,6 +29,8 @@ func TestCrashRecovery(t *testing.T) {
 	g := newGen(t, "crash")
 	var acked [][2]int64
 	crashes := pick(1, 3)
+	// Events the collector has acknowledged (its counter restarts with the process).
+	var accepted float64
 	for i := 0; i < crashes; i++ {
 		// Even cycles crash with the backend down, so that the queue on disk
 		// holds everything acknowledged; odd cycles crash mid-delivery.
@@ -52,7 +54,14 @@ func TestCrashRecovery(t *testing.T) {
 				t.Errorf("load: %v", err)
 			}
 		}()
-		time.Sleep(pick(2*time.Second, 4*time.Second))
+		// Kill once this run's load is being acknowledged, not after a fixed
+		// time: on a busy machine the first acknowledgement can come later
+		// than any sleep, and a kill before it would test nothing.
+		before := accepted
+		require.Eventually(t, func() bool {
+			accepted = front.metric("otelcol_receiver_extevents_events_accepted")
+			return accepted >= before+pick(500.0, 2000.0)
+		}, 120*time.Second, 20*time.Millisecond, "the collector acknowledges the load")
 		queued := front.metric("otelcol_exporter_queue_size")
 		front.kill()
 		t.Logf("crash %d: killed pid %d with SIGKILL under load (backend down: %v, queue size before: %.0f)", i+1, front.proc.PID(), backendDown, queued)
@@ -62,6 +71,7 @@ func TestCrashRecovery(t *testing.T) {
 		require.Positive(t, res.AcceptedRecords)
 		acked = append(acked, res.Acked...)
 		front.start() // same queue directory: the persistent queue resumes
+		accepted = 0
 		if backendDown {
 			backend.reconfigure(map[string]string{"OUT": fmt.Sprintf("out-%d.jsonl", i)})
 			backend.start()

