@@ -11,6 +11,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
 // Output is what a collector wrote: OTLP-JSON lines, one
@@ -78,7 +80,7 @@ func ReadOutput(globs ...string) (*Output, error) {
 func (o *Output) scanLeaks(line []byte) {
 	rest := line
 	for {
-		i := bytes.Index(rest, []byte(MarkerPrefix))
+		i := bytes.Index(rest, []byte(testworkload.MarkerPrefix))
 		if i < 0 {
 			return
 		}
@@ -87,7 +89,7 @@ func (o *Output) scanLeaks(line []byte) {
 			lo, hi := max(0, i-60), min(len(rest), i+40)
 			o.Leaks = append(o.Leaks, string(rest[lo:hi]))
 		}
-		rest = rest[i+len(MarkerPrefix):]
+		rest = rest[i+len(testworkload.MarkerPrefix):]
 	}
 }
 
@@ -144,7 +146,7 @@ func (o *Output) add(ld plog.Logs) {
 					}
 					return true
 				})
-				o.Keys[recordKey(lr.EventName(), attrs)]++
+				o.Keys[testworkload.RecordKey(lr.EventName(), attrs)]++
 			}
 		}
 	}

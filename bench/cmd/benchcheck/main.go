@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/sbi-telemetry/otelcol-sbi/bench/loadgen"
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
 func main() {
@@ -31,7 +32,7 @@ func main() {
 		"leaks": o.LeakCount, "leak_examples": o.Leaks, "shape_violations": o.ShapeCount, "shape_examples": o.Shape,
 	}
 	if *ack != "" {
-		m, err := loadgen.ParseMix(*mix)
+		m, err := testworkload.ParseMix(*mix)
 		if err != nil {
 			fail(err)
 		}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sbi-telemetry/otelcol-sbi/bench/harness"
 	"github.com/sbi-telemetry/otelcol-sbi/bench/loadgen"
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
 // Dist is one distribution under test.
@@ -302,7 +303,7 @@ func measure(ctx context.Context, o options, d Dist, batch, rep int) (Measuremen
 		return m, err
 	}
 	defer func() { _ = in.proc.Stop(15 * time.Second) }()
-	g, err := loadgen.NewGenerator("bench", loadgen.DefaultMix)
+	g, err := loadgen.NewGenerator("bench", testworkload.DefaultMix)
 	if err != nil {
 		return m, err
 	}
@@ -382,7 +383,7 @@ func checkOutput(ctx context.Context, o options, d Dist) (*outputCheck, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := loadgen.NewGenerator("check", loadgen.DefaultMix)
+	g, err := loadgen.NewGenerator("check", testworkload.DefaultMix)
 	if err != nil {
 		in.proc.Kill()
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sbi-telemetry/otelcol-sbi/bench/loadgen"
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
 func main() {
@@ -47,7 +48,7 @@ func main() {
 		}
 		*runID = string(b)
 	}
-	m, err := loadgen.ParseMix(*mix)
+	m, err := testworkload.ParseMix(*mix)
 	if err != nil {
 		fail(err)
 	}

@@ -1,12 +1,4 @@
-// Package loadgen generates and sends a realistic, deterministic mix of
-// extension telemetry as OTLP/HTTP protobuf to a collector on the loopback
-// interface, and checks a collector's output against what was acknowledged.
-//
-// Every record is a pure function of (run id, sequence number): the kind of
-// event, its attribute values, the PII planted in it. That lets a checker
-// recompute, from the acknowledged sequence numbers alone, which records must
-// appear in the output and exactly what their minimized form must be.
-package loadgen
+package testworkload
 
 import (
 	"encoding/binary"
@@ -106,7 +98,11 @@ func (m Mix) String() string {
 	return strings.Join(parts, ",")
 }
 
-// Generator builds the records of one run.
+// Generator builds the records of one load run. Every record is a pure
+// function of (run id, sequence number): the kind of event, its attribute
+// values, the PII planted in it. So a checker recomputes, from the
+// acknowledged sequence numbers alone, which records must appear in an
+// output and exactly what their minimized form must be (Expect).
 type Generator struct {
 	RunID string // [a-z]{1,12}; part of every id and marker
 	Mix   Mix
@@ -188,16 +184,12 @@ func letters(seq int64) string {
 	return string(b[i:])
 }
 
-var (
-	surfaces     = []string{"popup", "context_menu", "page_button", "toolbar", "options_page"}
-	actions      = []string{"click", "toggle", "open", "close", "submit", "select"}
-	triggers     = []string{"toolbar_button", "context_menu", "page_button", "popup_button", "keyboard_shortcut"}
-	marketplaces = []string{"alibaba", "aliexpress", "1688"}
-	hosts        = []string{"WWW.AliExpress.com", "www.alibaba.com:443", "detail.1688.com", "shop.example.org", "www.amazon.com"}
-)
+// hosts of the page URLs a Generator plants: mixed case, a default port,
+// marketplaces and other sites.
+var hosts = []string{"WWW.AliExpress.com", "www.alibaba.com:443", "detail.1688.com", "shop.example.org", "www.amazon.com"}
 
 // SanitizedURL is the url.full a KindSearch record must carry after
-// minimization (DESIGN.md: generalize mode, the seed policy's).
+// minimization (the seed policy's url mode, generalize).
 func SanitizedURL(seq int64) string {
 	h := strings.ToLower(hosts[seq%int64(len(hosts))])
 	h = strings.TrimSuffix(h, ":443")
@@ -267,9 +259,9 @@ func (g *Generator) fillRecord(lr plog.LogRecord, seq int64, now time.Time) {
 		} else {
 			a.PutStr("event.name", "ui.interaction")
 		}
-		a.PutStr("ui.surface", surfaces[seq%int64(len(surfaces))])
+		a.PutStr("ui.surface", Surfaces[seq%int64(len(Surfaces))])
 		a.PutStr("ui.control", g.UIControl(seq))
-		a.PutStr("ui.action", actions[seq%int64(len(actions))])
+		a.PutStr("ui.action", Actions[seq%int64(len(Actions))])
 		a.PutStr("ui.label", "Search images for "+m+"@mail.example")
 		a.PutStr("user.email", m+"@mail.example")
 		pos := a.PutEmptyMap("ui.position")
@@ -285,8 +277,8 @@ func (g *Generator) fillRecord(lr plog.LogRecord, seq int64, now time.Time) {
 		a.PutStr("user.id", m)
 	case KindSearch:
 		lr.SetEventName("search.started")
-		a.PutStr("search.trigger", triggers[seq%int64(len(triggers))])
-		a.PutStr("search.marketplace", marketplaces[seq%int64(len(marketplaces))])
+		a.PutStr("search.trigger", Triggers[seq%int64(len(Triggers))])
+		a.PutStr("search.marketplace", Marketplaces[seq%int64(len(Marketplaces))])
 		a.PutStr("url.full", g.rawURL(seq))
 		a.PutStr("page.title", "Inbox of "+m)
 		a.PutStr("http.request.header.cookie", "sid="+m)
@@ -323,9 +315,9 @@ func (g *Generator) Expect(seq int64) (Expected, bool) {
 	case KindUI, KindLegacyUI:
 		e.EventName = "ui.interaction"
 		e.Attrs = map[string]any{
-			"ui.surface": surfaces[seq%int64(len(surfaces))],
+			"ui.surface": Surfaces[seq%int64(len(Surfaces))],
 			"ui.control": g.UIControl(seq),
-			"ui.action":  actions[seq%int64(len(actions))],
+			"ui.action":  Actions[seq%int64(len(Actions))],
 		}
 	case KindSettings:
 		e.EventName = "settings.state"
@@ -333,8 +325,8 @@ func (g *Generator) Expect(seq int64) (Expected, bool) {
 	case KindSearch:
 		e.EventName = "search.started"
 		e.Attrs = map[string]any{
-			"search.trigger":     triggers[seq%int64(len(triggers))],
-			"search.marketplace": marketplaces[seq%int64(len(marketplaces))],
+			"search.trigger":     Triggers[seq%int64(len(Triggers))],
+			"search.marketplace": Marketplaces[seq%int64(len(Marketplaces))],
 			"url.full":           SanitizedURL(seq),
 		}
 	default:
@@ -345,9 +337,11 @@ func (g *Generator) Expect(seq int64) (Expected, bool) {
 
 // Key identifies a minimized record in an output: the id it carries, or for
 // search.started (which can carry none) its full content.
-func (e Expected) Key() string { return recordKey(e.EventName, e.Attrs) }
+func (e Expected) Key() string { return RecordKey(e.EventName, e.Attrs) }
 
-func recordKey(name string, attrs map[string]any) string {
+// RecordKey is the Key of a minimized record with this event name and these
+// attributes (string or bool values).
+func RecordKey(name string, attrs map[string]any) string {
 	keys := make([]string, 0, len(attrs))
 	for k := range attrs {
 		keys = append(keys, k)
