@@ -5,7 +5,7 @@ package micro
 // (it needs collector core v0.161.0), so its half of the comparison is the
 // module ../fileexporter-baseline, and the batches travel between the two as
 // a fixture written from the generators here: realistic extension batches
-// (NewRealisticExtensionBatch) after policy.Seed().Apply, i.e. what a correct
+// (testworkload.RealisticBatch) after policy.Seed().Apply, i.e. what a correct
 // pipeline hands the exporter.
 //
 //	cd bench/micro && go test -run '^$' -bench 'EgressFile' -benchmem
@@ -32,6 +32,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
 	"github.com/sbi-telemetry/otelcol-sbi/exporter/egressexporter"
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 	"github.com/sbi-telemetry/otelcol-sbi/policy"
 )
 
@@ -45,7 +46,7 @@ func minimizedEgressBatches() []plog.Logs {
 	p := policy.Seed()
 	out := make([]plog.Logs, egressFixtureBatches)
 	for i := range out {
-		ld := NewRealisticExtensionBatch(BatchSeed + uint64(i)).Logs
+		ld := testworkload.RealisticBatch(testworkload.BatchSeed + uint64(i)).Logs
 		p.Apply(ld)
 		out[i] = ld
 	}

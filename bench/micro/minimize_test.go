@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
 
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 	"github.com/sbi-telemetry/otelcol-sbi/policy"
 	"github.com/sbi-telemetry/otelcol-sbi/processor/minimizeprocessor"
 )
@@ -37,7 +38,7 @@ func redactionConfig() map[string]any {
 		"ui.surface", "ui.control", "ui.action",
 		"search.trigger", "search.marketplace", "url.full",
 	}
-	for _, n := range BatchSettingNames {
+	for _, n := range testworkload.SettingNames {
 		keys = append(keys, "setting."+n)
 	}
 	return map[string]any{
@@ -90,9 +91,11 @@ func consume(p processor.Logs) func(plog.Logs) {
 	}
 }
 
-func realistic() plog.Logs { return NewRealisticExtensionBatch(BatchSeed).Logs }
+func realistic() plog.Logs { return testworkload.RealisticBatch(testworkload.BatchSeed).Logs }
 
-func kept() plog.Logs { return NewConformingExtensionBatch(BatchSeed, policy.Seed().Version()) }
+func kept() plog.Logs {
+	return testworkload.ConformingBatch(testworkload.BatchSeed, policy.Seed().Version())
+}
 
 // applied is the realistic batch after Apply: what the egress guard sees.
 func applied() plog.Logs {
@@ -214,25 +217,6 @@ func BenchmarkCheck(b *testing.B) {
 	b.Run("batch=applied", func(b *testing.B) { benchPooled(b, applied(), guard) })
 }
 
-func TestRealisticBatchShape(t *testing.T) {
-	b := NewRealisticExtensionBatch(BatchSeed)
-	require.Equal(t, BatchRecords, b.Logs.LogRecordCount())
-	require.Equal(t, BatchResources, b.Logs.ResourceLogs().Len())
-	counts := eventCounts(b.Logs)
-	require.Equal(t, mixUI, counts["ui.interaction"])
-	require.Equal(t, mixSettings, counts["settings.state"])
-	require.Equal(t, mixSearch, counts["search.started"])
-	junk := BatchRecords - mixUI - mixSettings - mixSearch
-	require.Equal(t, mixJunk, junk)
-	require.Positive(t, counts[""], "some junk has no event name")
-	require.Greater(t, len(b.Planted), 50, "PII is planted throughout")
-	require.Positive(t, recordsWithTraceContext(b.Logs))
-
-	// Deterministic: the same seed gives the same batch.
-	require.Equal(t, marshal(t, b.Logs), marshal(t, NewRealisticExtensionBatch(BatchSeed).Logs))
-	require.NotEqual(t, marshal(t, b.Logs), marshal(t, NewRealisticExtensionBatch(BatchSeed+1).Logs))
-}
-
 func marshal(t *testing.T, ld plog.Logs) string {
 	t.Helper()
 	out, err := (&plog.JSONMarshaler{}).MarshalLogs(ld)
@@ -244,17 +228,17 @@ func marshal(t *testing.T, ld plog.Logs) string {
 // policy's events only, no planted string survives, and the result passes the
 // guard.
 func TestApplyOnRealisticBatch(t *testing.T) {
-	b := NewRealisticExtensionBatch(BatchSeed)
+	b := testworkload.RealisticBatch(testworkload.BatchSeed)
 	p := policy.Seed()
 	st := p.Apply(b.Logs)
-	require.Equal(t, BatchRecords, st.RecordsIn)
+	require.Equal(t, testworkload.BatchRecords, st.RecordsIn)
 	counts := eventCounts(b.Logs)
-	require.Equal(t, map[string]int{"ui.interaction": mixUI, "settings.state": mixSettings, "search.started": mixSearch}, counts)
+	require.Equal(t, map[string]int{"ui.interaction": testworkload.BatchUIInteractions, "settings.state": testworkload.BatchSettingsStates, "search.started": testworkload.BatchSearches}, counts)
 	require.Empty(t, survivingPlanted(b, b.Logs))
 	require.Zero(t, recordsWithTraceContext(b.Logs))
 	gs := p.Guard(b.Logs)
 	require.Zero(t, gs.DroppedTotal())
-	require.Equal(t, mixUI+mixSettings+mixSearch, gs.Passed)
+	require.Equal(t, testworkload.BatchUIInteractions+testworkload.BatchSettingsStates+testworkload.BatchSearches, gs.Passed)
 }
 
 // TestKeptBatchIsMinimized: the kept-path batch is a fixed point of Apply.
@@ -263,29 +247,29 @@ func TestKeptBatchIsMinimized(t *testing.T) {
 	ld := kept()
 	before := marshal(t, ld)
 	st := p.Apply(ld)
-	require.Equal(t, BatchRecords, st.RecordsIn)
+	require.Equal(t, testworkload.BatchRecords, st.RecordsIn)
 	require.Equal(t, [policy.NumRecordReasons]int{}, st.RecordsDropped)
 	require.Equal(t, [policy.NumSanitizeKinds]int{}, st.ValuesSanitized)
 	// Apply removes and re-stamps privacy.policy.version on each resource and
 	// counts that as a dropped attribute; nothing else may be dropped.
-	require.LessOrEqual(t, st.AttributesDropped[policy.AttrNotAllowed], BatchResources)
+	require.LessOrEqual(t, st.AttributesDropped[policy.AttrNotAllowed], testworkload.BatchResources)
 	st.AttributesDropped[policy.AttrNotAllowed] = 0
 	require.Equal(t, [policy.NumAttrReasons]int{}, st.AttributesDropped)
 	require.Equal(t, before, marshal(t, ld))
 	gs := p.Guard(ld)
-	require.Equal(t, BatchRecords, gs.Passed)
+	require.Equal(t, testworkload.BatchRecords, gs.Passed)
 }
 
 // TestRedactionComparison documents, as assertions, how far the redaction
 // processor's output is from the policy's on the same batch.
 func TestRedactionComparison(t *testing.T) {
-	b := NewRealisticExtensionBatch(BatchSeed)
+	b := testworkload.RealisticBatch(testworkload.BatchSeed)
 	red := newRedaction(t)
 	require.NoError(t, red.ConsumeLogs(context.Background(), b.Logs))
 
 	// It drops no record: unknown events and records without an event name
 	// still leave, and so does their trace context, scope and timestamps.
-	require.Equal(t, BatchRecords, b.Logs.LogRecordCount())
+	require.Equal(t, testworkload.BatchRecords, b.Logs.LogRecordCount())
 	require.Positive(t, recordsWithTraceContext(b.Logs))
 	survivors := survivingPlanted(b, b.Logs)
 	require.NotEmpty(t, survivors, "allowed keys are not constrained and bodies are kept")
@@ -300,7 +284,7 @@ func TestRedactionComparison(t *testing.T) {
 		kinds[plantedKind(s)]++
 	}
 	t.Logf("redaction: %d/%d records kept, %d/%d planted strings survive %v, %d records keep trace context",
-		BatchRecords, BatchRecords, len(survivors), len(b.Planted), sortedCounts(kinds), recordsWithTraceContext(applyRedactionCopy(t)))
+		testworkload.BatchRecords, testworkload.BatchRecords, len(survivors), len(b.Planted), sortedCounts(kinds), recordsWithTraceContext(applyRedactionCopy(t)))
 }
 
 func applyRedactionCopy(t *testing.T) plog.Logs {

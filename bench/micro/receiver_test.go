@@ -10,7 +10,6 @@ package micro
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -23,60 +22,22 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 	"github.com/sbi-telemetry/otelcol-sbi/receiver/exteventsreceiver"
 )
 
 const receiverBenchEvents = 50
 
-// receiverBenchPayloads builds the same events as compact JSON, OTLP JSON and
-// OTLP protobuf: UI interactions, settings snapshots and searches with a URL.
+// receiverBenchPayloads is testworkload's request of receiverBenchEvents
+// events (UI interactions, settings snapshots and searches with a URL) as
+// compact JSON, OTLP JSON and OTLP protobuf: the payload of the receiver's
+// own benchmarks too.
 func receiverBenchPayloads(tb testing.TB) (compact, otlpJSON, otlpProto []byte) {
-	base := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC).UnixMilli()
-	events := make([]map[string]any, 0, receiverBenchEvents)
-	for i := 0; i < receiverBenchEvents; i++ {
-		var ev map[string]any
-		switch i % 5 {
-		case 0, 1, 2:
-			ev = map[string]any{"name": "ui.interaction", "attributes": map[string]any{
-				"ui.surface": "popup", "ui.control": fmt.Sprintf("control_%d", i%7), "ui.action": "click"}}
-		case 3:
-			ev = map[string]any{"name": "settings.state", "attributes": map[string]any{
-				"setting.open_in_new_tab": true, "setting.show_page_button": false, "setting.context_menu": true,
-				"setting.marketplace_alibaba": true, "setting.marketplace_aliexpress": true, "setting.marketplace_1688": false}}
-		default:
-			ev = map[string]any{"name": "search.started", "attributes": map[string]any{
-				"search.trigger": "context_menu", "search.marketplace": "aliexpress",
-				"url.full": fmt.Sprintf("https://www.example.com/item/10050061234567%02d.html?spm=a2g0o.home.0.0&pdp_npi=4", i)}}
-		}
-		ev["time"] = base + int64(i)*250
-		events = append(events, ev)
-	}
-	compact, err := json.Marshal(map[string]any{"service_version": "3.2.1", "events": events})
-	require.NoError(tb, err)
-
-	ld := plog.NewLogs()
-	rl := ld.ResourceLogs().AppendEmpty()
-	rl.Resource().Attributes().PutStr("service.name", "sbi-extension")
-	rl.Resource().Attributes().PutStr("service.version", "3.2.1")
-	sl := rl.ScopeLogs().AppendEmpty()
-	sl.Scope().SetName("sbi-extension-ui")
-	for _, ev := range events {
-		lr := sl.LogRecords().AppendEmpty()
-		lr.SetEventName(ev["name"].(string))
-		lr.SetTimestamp(pcommon.Timestamp(ev["time"].(int64) * int64(time.Millisecond)))
-		require.NoError(tb, lr.Attributes().FromRaw(ev["attributes"].(map[string]any)))
-	}
-	req := plogotlp.NewExportRequestFromLogs(ld)
-	otlpJSON, err = req.MarshalJSON()
-	require.NoError(tb, err)
-	otlpProto, err = req.MarshalProto()
+	compact, otlpJSON, otlpProto, err := testworkload.Payloads(receiverBenchEvents)
 	require.NoError(tb, err)
 	return compact, otlpJSON, otlpProto
 }

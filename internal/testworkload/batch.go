@@ -421,11 +421,11 @@ func ConformingBatch(seed uint64, policyVersion string) plog.Logs {
 		"https://www.aliexpress.com/item/{id}.html",
 		"https://detail.1688.com/offer/{id}.html",
 		"https://www.alibaba.com/product-detail/{id}.html",
-		"https://www.amazon.com/Wireless-Earbuds/dp/{id}/ref=sr_1_3",
+		"https://www.amazon.com/{seg}/dp/{id}/{id}",
 		"https://www.pinterest.com/pin/{id}/",
-		"https://photos.example.com/users/{id}/albums/summer",
-		"http://{ip}:8080/gallery/img_12.jpg",
-		"https://www.aliexpress.com/category/{id}/women-clothing.html",
+		"https://photos.example.com/users/{id}/{seg}/{seg}",
+		"http://{ip}:8080/gallery/{id}.jpg",
+		"https://www.aliexpress.com/category/{id}/{name}.html",
 	}
 	ld := plog.NewLogs()
 	per := BatchRecords / BatchResources
