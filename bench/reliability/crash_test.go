@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sbi-telemetry/otelcol-sbi/bench/loadgen"
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
 // Crash: kill -9 the collector under load with the persistent queue on, and
@@ -21,8 +22,8 @@ import (
 // after the restart, so duplicates are possible and are counted, not failed.
 func TestCrashRecovery(t *testing.T) {
 	queueDir := t.TempDir()
-	backend := newNode(t, "backend", backendConfig, map[string]string{"OUT": "out.jsonl"})
-	front := newNode(t, "front", frontOTLPConfig, map[string]string{"QUEUE_DIR": queueDir, "BACKEND": backend.endpoint})
+	backend := newNode(t, "backend", backendConfig("out.jsonl"))
+	front := newNode(t, "front", frontOTLPConfig(queueDir, backend.endpoint))
 	backend.start()
 	front.start()
 
@@ -73,7 +74,7 @@ func TestCrashRecovery(t *testing.T) {
 		front.start() // same queue directory: the persistent queue resumes
 		accepted = 0
 		if backendDown {
-			backend.reconfigure(map[string]string{"OUT": fmt.Sprintf("out-%d.jsonl", i)})
+			backend.reconfigure(func(c *testworkload.Config) { c.File = fmt.Sprintf("out-%d.jsonl", i) })
 			backend.start()
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/sbi-telemetry/otelcol-sbi/bench/harness"
 	"github.com/sbi-telemetry/otelcol-sbi/bench/loadgen"
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
 // sbiBin returns the otelcol-sbi binary, skipping when it is not built
@@ -50,7 +50,7 @@ func pick[T any](short, long T) T {
 type node struct {
 	t           *testing.T
 	name        string
-	tmpl        string
+	cfg         testworkload.Config
 	env         []string // extra environment of the collector process
 	bin         string
 	dir         string
@@ -61,15 +61,10 @@ type node struct {
 	starts      int
 }
 
-func freePort(t *testing.T) int {
-	p, err := harness.FreePort()
-	require.NoError(t, err)
-	return p
-}
-
-// newNode prepares a collector whose config is tmpl with {{ENDPOINT}},
-// {{METRICS}}, {{DIR}} and the extra replacements substituted.
-func newNode(t *testing.T, name, tmpl string, extra map[string]string) *node {
+// newNode prepares a collector with cfg, filling in what is the node's: the
+// receiver endpoint, the metrics port, the telemetry levels, and the node's
+// directory under a relative egress file path.
+func newNode(t *testing.T, name string, cfg testworkload.Config) *node {
 	t.Helper()
 	base := t.TempDir()
 	if keep := os.Getenv("RELIABILITY_WORKDIR"); keep != "" {
@@ -77,27 +72,32 @@ func newNode(t *testing.T, name, tmpl string, extra map[string]string) *node {
 		base = filepath.Join(keep, strings.ReplaceAll(t.Name(), "/", "_"))
 		_ = os.RemoveAll(filepath.Join(base, name))
 	}
-	n := &node{t: t, name: name, bin: sbiBin(t), dir: filepath.Join(base, name), tmpl: tmpl}
+	n := &node{t: t, name: name, bin: sbiBin(t), dir: filepath.Join(base, name), cfg: cfg}
 	require.NoError(t, os.MkdirAll(n.dir, 0o755))
-	n.endpoint = fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	n.metricsPort = freePort(t)
-	n.reconfigure(extra)
+	ports, err := testworkload.FreePorts(2)
+	require.NoError(t, err)
+	n.endpoint = fmt.Sprintf("127.0.0.1:%d", ports[0])
+	n.metricsPort = ports[1]
+	n.reconfigure(func(*testworkload.Config) {})
 	t.Cleanup(n.stop)
 	return n
 }
 
-// reconfigure rewrites the config file with new extra replacements (the
-// endpoint, metrics port and directory stay); it applies at the next start.
-func (n *node) reconfigure(extra map[string]string) {
+// reconfigure changes the config and rewrites its file (the endpoint,
+// metrics port and directory stay); it applies at the next start.
+func (n *node) reconfigure(change func(*testworkload.Config)) {
 	n.t.Helper()
-	r := []string{"{{ENDPOINT}}", n.endpoint, "{{METRICS}}", strconv.Itoa(n.metricsPort), "{{DIR}}", n.dir}
-	for k, v := range extra {
-		r = append(r, "{{"+k+"}}", v)
+	change(&n.cfg)
+	cfg := n.cfg
+	cfg.Endpoint, cfg.MetricsPort = n.endpoint, n.metricsPort
+	cfg.LogLevel, cfg.MetricsLevel = "warn", "normal"
+	if cfg.File != "" && !filepath.IsAbs(cfg.File) {
+		cfg.File = filepath.Join(n.dir, cfg.File)
 	}
-	cfg := strings.NewReplacer(r...).Replace(n.tmpl)
-	require.NotContains(n.t, cfg, "{{", "unsubstituted placeholder in config")
+	text, err := cfg.Render()
+	require.NoError(n.t, err)
 	n.config = filepath.Join(n.dir, "config.yaml")
-	require.NoError(n.t, os.WriteFile(n.config, []byte(cfg), 0o600))
+	require.NoError(n.t, os.WriteFile(n.config, []byte(text), 0o600))
 }
 
 func (n *node) url() string { return "http://" + n.endpoint + "/v1/logs" }
@@ -157,110 +157,59 @@ const (
 
 func memoryEnv() []string { return []string{fmt.Sprintf("GOMEMLIMIT=%dMiB", goMemLimitMiB)} }
 
-func memoryLimits() map[string]string {
-	return map[string]string{"LIMIT_MIB": strconv.Itoa(limitMiB), "SPIKE_MIB": strconv.Itoa(spikeMiB)}
+// The configs of the tests' collectors, from the shared template.
+
+// noRateLimit turns the per-client rate limit off: a load generator is one
+// client and measures throughput.
+func noRateLimit() map[string]any {
+	return map[string]any{"rate_limit": map[string]any{"requests_per_second": 0}}
 }
 
-const telemetryYAML = `
-  telemetry:
-    logs:
-      level: warn
-    metrics:
-      level: normal
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: {{METRICS}}
-`
+// retryForever retries exports until the backend is back.
+func retryForever() map[string]any {
+	return map[string]any{"enabled": true, "initial_interval": "100ms", "max_interval": "1s", "max_elapsed_time": "0s"}
+}
 
-// frontFileConfig: extevents -> memory_limiter -> minimize -> egress/file.
-const frontFileConfig = `
-receivers:
-  extevents:
-    endpoint: {{ENDPOINT}}
-    rate_limit:
-      requests_per_second: 0
-processors:
-  memory_limiter:
-    check_interval: 100ms
-    limit_mib: {{LIMIT_MIB}}
-    spike_limit_mib: {{SPIKE_MIB}}
-  minimize: {}
-exporters:
-  egress/file:
-    file:
-      path: {{DIR}}/out.jsonl
-service:
-  pipelines:
-    logs:
-      receivers: [extevents]
-      processors: [memory_limiter, minimize]
-      exporters: [egress/file]
-` + telemetryYAML
+// frontFileConfig: extevents -> memory_limiter (the memory budget) ->
+// minimize -> egress/file out.jsonl.
+func frontFileConfig() testworkload.Config {
+	return testworkload.Config{
+		Receiver:      noRateLimit(),
+		MemoryLimiter: map[string]any{"check_interval": "100ms", "limit_mib": limitMiB, "spike_limit_mib": spikeMiB},
+		Minimize:      true,
+		File:          "out.jsonl",
+	}
+}
 
 // frontOTLPConfig: extevents -> memory_limiter -> minimize -> egress/backend
-// (OTLP/HTTP, persistent queue in file_storage, retry without a deadline).
-const frontOTLPConfig = `
-extensions:
-  file_storage:
-    directory: {{QUEUE_DIR}}
-receivers:
-  extevents:
-    endpoint: {{ENDPOINT}}
-    rate_limit:
-      requests_per_second: 0
-processors:
-  memory_limiter:
-    check_interval: 100ms
-    limit_mib: 256
-  minimize: {}
-exporters:
-  egress/backend:
-    otlp:
-      protocol: http
-      endpoint: http://{{BACKEND}}
-    sending_queue:
-      storage: file_storage
-    retry_on_failure:
-      enabled: true
-      initial_interval: 100ms
-      max_interval: 1s
-      max_elapsed_time: 0s
-service:
-  extensions: [file_storage]
-  pipelines:
-    logs:
-      receivers: [extevents]
-      processors: [memory_limiter, minimize]
-      exporters: [egress/backend]
-` + telemetryYAML
+// (OTLP/HTTP to backend, persistent queue in file_storage at queueDir, retry
+// without a deadline).
+func frontOTLPConfig(queueDir, backend string) testworkload.Config {
+	return testworkload.Config{
+		Receiver:      noRateLimit(),
+		MemoryLimiter: map[string]any{"check_interval": "100ms", "limit_mib": 256},
+		Minimize:      true,
+		Backend:       "http://" + backend,
+		Extensions:    map[string]any{"file_storage": map[string]any{"directory": queueDir}},
+		Exporter: map[string]any{
+			"sending_queue":    map[string]any{"storage": "file_storage"},
+			"retry_on_failure": retryForever(),
+		},
+	}
+}
 
 // backendConfig: a second otelcol-sbi as the backend, writing what it
-// receives (already minimized; its guard re-checks) to {{DIR}}/{{OUT}}.
-const backendConfig = `
-receivers:
-  extevents:
-    endpoint: {{ENDPOINT}}
-    max_request_body_size: 268435456
-    rate_limit:
-      requests_per_second: 0
-    limits:
-      max_events_per_request: 10000000
-exporters:
-  egress/file:
-    file:
-      path: {{DIR}}/{{OUT}}
-service:
-  pipelines:
-    logs:
-      receivers: [extevents]
-      exporters: [egress/file]
-` + telemetryYAML
+// receives (already minimized; its guard re-checks) to out, a path in its
+// directory.
+func backendConfig(out string) testworkload.Config {
+	r := noRateLimit()
+	r["max_request_body_size"] = 268435456
+	r["limits"] = map[string]any{"max_events_per_request": 10000000}
+	return testworkload.Config{Receiver: r, File: out}
+}
 
 func newGen(t *testing.T, run string) *loadgen.Generator {
-	g, err := loadgen.NewGenerator(run, loadgen.DefaultMix)
+	g, err := loadgen.NewGenerator(run, testworkload.DefaultMix)
 	require.NoError(t, err)
 	return g
 }

@@ -24,41 +24,27 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
 	"github.com/sbi-telemetry/otelcol-sbi/bench/loadgen"
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
-// The hardened edge the hostile-client tests run against: the receiver's
-// default limits and per-client rate limit, plus read timeouts (which
-// confighttp leaves unset by default: read_header_timeout is 1 min, read_timeout none).
-const hostileConfig = `
-receivers:
-  extevents:
-    endpoint: {{ENDPOINT}}
-    max_request_body_size: 1048576
-    read_header_timeout: 2s
-    read_timeout: 5s
-    limits:
-      max_events_per_request: 500
-      max_attributes_per_event: 64
-    rate_limit:
-      requests_per_second: 20
-      burst: 40
-      max_clients: 1000
-processors:
-  memory_limiter:
-    check_interval: 100ms
-    limit_mib: 256
-  minimize: {}
-exporters:
-  egress/file:
-    file:
-      path: {{DIR}}/out.jsonl
-service:
-  pipelines:
-    logs:
-      receivers: [extevents]
-      processors: [memory_limiter, minimize]
-      exporters: [egress/file]
-` + telemetryYAML
+// hostileConfig is the hardened edge the hostile-client tests run against:
+// the receiver's default limits and per-client rate limit, plus read
+// timeouts (which confighttp leaves unset by default: read_header_timeout is
+// 1 min, read_timeout none).
+func hostileConfig() testworkload.Config {
+	return testworkload.Config{
+		Receiver: map[string]any{
+			"max_request_body_size": 1048576,
+			"read_header_timeout":   "2s",
+			"read_timeout":          "5s",
+			"limits":                map[string]any{"max_events_per_request": 500, "max_attributes_per_event": 64},
+			"rate_limit":            map[string]any{"requests_per_second": 20, "burst": 40, "max_clients": 1000},
+		},
+		MemoryLimiter: map[string]any{"check_interval": "100ms", "limit_mib": 256},
+		Minimize:      true,
+		File:          "out.jsonl",
+	}
+}
 
 const (
 	hostileAddr = "127.0.0.2" // every hostile client sends from here
@@ -133,7 +119,7 @@ func gzipZeros(t *testing.T, n int) []byte {
 // code, the collector keeps serving a well-behaved client, nothing it sent
 // reaches the output in a form the policy does not allow.
 func TestHostileClients(t *testing.T) {
-	n := newNode(t, "hostile", hostileConfig, nil)
+	n := newNode(t, "hostile", hostileConfig())
 	n.start()
 	logsURL, eventsURL := n.url(), "http://"+n.endpoint+"/v1/events"
 	bad := clientFrom(t, hostileAddr, 60*time.Second)
@@ -332,7 +318,7 @@ func TestHostileClients(t *testing.T) {
 	})
 
 	t.Run("flood from one client", func(t *testing.T) {
-		gGood, err := loadgen.NewGenerator("good", loadgen.Mix{loadgen.KindUI: 1})
+		gGood, err := loadgen.NewGenerator("good", testworkload.Mix{testworkload.KindUI: 1})
 		require.NoError(t, err)
 		gBad := newGen(t, "flood")
 		wellBehaved := func(d time.Duration, start int64) *loadgen.Result {

@@ -8,43 +8,25 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
-// frontMemQueueConfig exports to a backend that is down at first, through
-// an in-memory queue large enough that only the memory limiter stops it
-// from growing.
-const frontMemQueueConfig = `
-receivers:
-  extevents:
-    endpoint: {{ENDPOINT}}
-    rate_limit:
-      requests_per_second: 0
-processors:
-  memory_limiter:
-    check_interval: 100ms
-    limit_mib: {{LIMIT_MIB}}
-    spike_limit_mib: {{SPIKE_MIB}}
-  minimize: {}
-exporters:
-  egress/backend:
-    otlp:
-      protocol: http
-      endpoint: http://{{BACKEND}}
-    sending_queue:
-      queue_size: 10000000
-      sizer: items
-    retry_on_failure:
-      enabled: true
-      initial_interval: 100ms
-      max_interval: 1s
-      max_elapsed_time: 0s
-service:
-  pipelines:
-    logs:
-      receivers: [extevents]
-      processors: [memory_limiter, minimize]
-      exporters: [egress/backend]
-` + telemetryYAML
+// frontMemQueueConfig exports to backend, which is down at first, through
+// an in-memory queue large enough that only the memory limiter (the memory
+// budget) stops it from growing.
+func frontMemQueueConfig(backend string) testworkload.Config {
+	return testworkload.Config{
+		Receiver:      noRateLimit(),
+		MemoryLimiter: map[string]any{"check_interval": "100ms", "limit_mib": limitMiB, "spike_limit_mib": spikeMiB},
+		Minimize:      true,
+		Backend:       "http://" + backend,
+		Exporter: map[string]any{
+			"sending_queue":    map[string]any{"queue_size": 10000000, "sizer": "items"},
+			"retry_on_failure": retryForever(),
+		},
+	}
+}
 
 // Memory pressure: the backend is down and the queue is in memory and
 // practically unbounded, so the backlog grows until the memory limiter
@@ -52,10 +34,8 @@ service:
 // is configured for (see hardLimitMiB); once the backend is back, every
 // acknowledged record is delivered.
 func TestMemoryLimiterUnderBacklog(t *testing.T) {
-	backend := newNode(t, "backend", backendConfig, map[string]string{"OUT": "out.jsonl"})
-	lim := memoryLimits()
-	lim["BACKEND"] = backend.endpoint
-	front := newNode(t, "front", frontMemQueueConfig, lim)
+	backend := newNode(t, "backend", backendConfig("out.jsonl"))
+	front := newNode(t, "front", frontMemQueueConfig(backend.endpoint))
 	// The memory limiter bounds the heap it measures; GOMEMLIMIT makes the
 	// garbage collector keep the rest of the process near it. Without it
 	// this test saw a 292 MiB peak with limit_mib 160: deployments need both.

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sbi-telemetry/otelcol-sbi/bench/loadgen"
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
 // Backend outage: otelcol-sbi exports over OTLP to a second collector with
@@ -16,8 +17,8 @@ import (
 // minimized form.
 func TestBackendOutage(t *testing.T) {
 	queueDir := t.TempDir()
-	backend := newNode(t, "backend", backendConfig, map[string]string{"OUT": "out-1.jsonl"})
-	front := newNode(t, "front", frontOTLPConfig, map[string]string{"QUEUE_DIR": queueDir, "BACKEND": backend.endpoint})
+	backend := newNode(t, "backend", backendConfig("out-1.jsonl"))
+	front := newNode(t, "front", frontOTLPConfig(queueDir, backend.endpoint))
 	backend.start()
 	front.start()
 
@@ -38,7 +39,7 @@ func TestBackendOutage(t *testing.T) {
 	t.Logf("queue size with the backend down: %.0f", queued)
 
 	// Back up on the same address, writing a new file.
-	backend.reconfigure(map[string]string{"OUT": "out-2.jsonl"})
+	backend.reconfigure(func(c *testworkload.Config) { c.File = "out-2.jsonl" })
 	backend.start()
 	phase(2, pick(2*time.Second, 10*time.Second))
 
@@ -62,7 +63,7 @@ func surviving(g *loadgen.Generator, acked [][2]int64) int {
 	n := 0
 	for _, b := range acked {
 		for s := b[0]; s < b[0]+b[1]; s++ {
-			if k := g.KindOf(s); k.Acknowledged() || k == loadgen.KindSearchAuto {
+			if k := g.KindOf(s); k.Acknowledged() || k == testworkload.KindSearchAuto {
 				n++
 			}
 		}

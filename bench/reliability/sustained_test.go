@@ -13,7 +13,7 @@ import (
 // hard limit the limiter is configured for (see hardLimitMiB), every record the client saw acknowledged (200) is in the
 // output in minimized form, and no planted PII marker leaks.
 func TestSustainedLoadUnderMemoryLimit(t *testing.T) {
-	n := newNode(t, "sustained", frontFileConfig, memoryLimits())
+	n := newNode(t, "sustained", frontFileConfig())
 	n.env = memoryEnv()
 	n.start()
 

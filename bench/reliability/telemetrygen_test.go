@@ -42,7 +42,7 @@ func telemetrygenBin(t *testing.T) string {
 // missing_event_name, and nothing reaches the output.
 func TestTelemetrygenIsHandled(t *testing.T) {
 	bin := telemetrygenBin(t)
-	n := newNode(t, "tgen", frontFileConfig, memoryLimits())
+	n := newNode(t, "tgen", frontFileConfig())
 	n.start()
 	const workers, perWorker = 2, 2000
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
