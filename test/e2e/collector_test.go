@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -55,15 +54,6 @@ func repoRoot(t *testing.T) string {
 	}
 	t.Fatal("go.mod not found above the test directory")
 	return ""
-}
-
-// freePort reserves a loopback port long enough to learn its number.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // syncBuffer collects a process's output while it runs.
@@ -191,17 +181,4 @@ func runToExit(t *testing.T, dir string, env []string, args ...string) (int, str
 	var exitErr *exec.ExitError
 	require.True(t, errors.As(err, &exitErr), "running otelcol-sbi: %v", err)
 	return exitErr.ExitCode(), string(out)
-}
-
-// fill replaces {{KEY}} placeholders in a config template.
-func fill(tmpl string, kv map[string]string) string {
-	pairs := make([]string, 0, 2*len(kv))
-	for k, v := range kv {
-		pairs = append(pairs, "{{"+k+"}}", v)
-	}
-	out := strings.NewReplacer(pairs...).Replace(tmpl)
-	if i := strings.Index(out, "{{"); i >= 0 {
-		panic("unfilled placeholder in config: " + out[i:])
-	}
-	return out
 }

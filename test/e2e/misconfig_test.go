@@ -11,49 +11,30 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
 // noMinimizeConfig forgets minimize: the egress guard is the last line of defense.
-const noMinimizeConfig = `
-extensions:
-  health_check:
-    endpoint: 127.0.0.1:{{HEALTH}}
-receivers:
-  extevents:
-    endpoint: 127.0.0.1:{{RECV}}
-    service_name: sbi-extension
-processors:
-  memory_limiter:
-    check_interval: 1s
-    limit_mib: 256
-exporters:
-  egress/file:
-    policy_file: {{POLICY}}
-    file:
-      path: ./data/events.jsonl
-service:
-  extensions: [health_check]
-  pipelines:
-    logs:
-      receivers: [extevents]
-      processors: [memory_limiter]
-      exporters: [egress/file]
-  telemetry:
-    metrics:
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: {{METRICS}}
-`
+func noMinimizeConfig(t *testing.T, p ports) string {
+	t.Helper()
+	return renderConfig(t, testworkload.Config{
+		Endpoint:      fmt.Sprintf("127.0.0.1:%d", p.recv),
+		Receiver:      map[string]any{"service_name": "sbi-extension"},
+		MemoryLimiter: map[string]any{"check_interval": "1s", "limit_mib": 256},
+		PolicyFile:    seedPolicy(t),
+		File:          "./data/events.jsonl",
+		HealthPort:    p.health,
+		MetricsPort:   p.metrics,
+	})
+}
 
 // TestPipelineWithoutMinimize: a pipeline wired without minimize exports nothing, and the
 // collector's log says why (guard drops by reason, no content).
 func TestPipelineWithoutMinimize(t *testing.T) {
 	dir := t.TempDir()
 	p := newPorts(t)
-	c := startCollector(t, "no-minimize", dir, p.fill(t, noMinimizeConfig, nil), p.health)
+	c := startCollector(t, "no-minimize", dir, noMinimizeConfig(t, p), p.health)
 
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", p.recv)
 	code, body := post(t, endpoint+"/v1/logs", "application/x-protobuf", protoBody(t, otlpProtoRequest()), false)
@@ -142,7 +123,7 @@ func TestBadPolicyStops(t *testing.T) {
 			policyFile := filepath.Join(dir, "broken-policy.yaml")
 			require.NoError(t, os.WriteFile(policyFile, []byte(strings.Replace(seed, tc.old, tc.new, 1)), 0o600))
 			p := newPorts(t)
-			cfgFile := writeConfig(t, dir, "edge", p.fill(t, edgeConfig, map[string]string{"POLICY": policyFile}))
+			cfgFile := writeConfig(t, dir, "edge", edgeConfig(t, p, policyFile))
 
 			for _, args := range [][]string{
 				{"--config", "file:" + cfgFile},
@@ -161,7 +142,7 @@ func TestBadPolicyStops(t *testing.T) {
 		dir := t.TempDir()
 		p := newPorts(t)
 		missing := filepath.Join(dir, "no-such-policy.yaml")
-		cfgFile := writeConfig(t, dir, "edge", p.fill(t, edgeConfig, map[string]string{"POLICY": missing}))
+		cfgFile := writeConfig(t, dir, "edge", edgeConfig(t, p, missing))
 		code, out := runToExit(t, dir, nil, "--config", "file:"+cfgFile)
 		assert.NotEqual(t, 0, code, out)
 		assert.Contains(t, out, missing)
@@ -194,12 +175,12 @@ func TestBadConfigStops(t *testing.T) {
 		},
 		{
 			name: "pipeline names an undefined processor",
-			old:  "processors: [memory_limiter, minimize]", new: "processors: [memory_limiter, minimise]",
+			old:  "        - minimize\n", new: "        - minimise\n",
 			want: []string{"minimise", "not configured"},
 		},
 		{
 			name: "policy named twice",
-			old:  "    policy_file: *policy\n", new: "    policy_file: *policy\n    policy: {version: x}\n",
+			old:  "  egress/file:\n", new: "  egress/file:\n    policy: {version: x}\n",
 			want: []string{"egress/file", "mutually exclusive"},
 		},
 	}
@@ -207,7 +188,7 @@ func TestBadConfigStops(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			p := newPorts(t)
-			cfg := p.fill(t, edgeConfig, nil)
+			cfg := edgeConfig(t, p, seedPolicy(t))
 			require.Contains(t, cfg, tc.old)
 			cfgFile := writeConfig(t, dir, "edge", strings.Replace(cfg, tc.old, tc.new, 1))
 			for _, args := range [][]string{

@@ -11,65 +11,47 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
-// edgeConfig is config/otelcol.yaml with ports and paths the test chooses, as text the
-// misconfiguration tests edit.
-const edgeConfig = `
-extensions:
-  health_check:
-    endpoint: 127.0.0.1:{{HEALTH}}
-receivers:
-  extevents:
-    endpoint: 127.0.0.1:{{RECV}}
-    cors:
-      allowed_origins: ["chrome-extension://*"]
-    service_name: sbi-extension
-processors:
-  memory_limiter:
-    check_interval: 1s
-    limit_mib: 256
-  minimize:
-    policy_file: &policy {{POLICY}}
-exporters:
-  egress/file:
-    policy_file: *policy
-    file:
-      path: ./data/events.jsonl
-service:
-  extensions: [health_check]
-  pipelines:
-    logs:
-      receivers: [extevents]
-      processors: [memory_limiter, minimize]
-      exporters: [egress/file]
-  telemetry:
-    metrics:
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: {{METRICS}}
-`
+// edgeConfig is config/otelcol.yaml with the ports the test picked and the policy file it
+// names (minimize and the egress guard), as text the misconfiguration tests edit.
+func edgeConfig(t *testing.T, p ports, policyFile string) string {
+	t.Helper()
+	return renderConfig(t, testworkload.Config{
+		Endpoint: fmt.Sprintf("127.0.0.1:%d", p.recv),
+		Receiver: map[string]any{
+			"cors":         map[string]any{"allowed_origins": []string{"chrome-extension://*"}},
+			"service_name": "sbi-extension",
+		},
+		MemoryLimiter: map[string]any{"check_interval": "1s", "limit_mib": 256},
+		Minimize:      true,
+		PolicyFile:    policyFile,
+		File:          "./data/events.jsonl",
+		HealthPort:    p.health,
+		MetricsPort:   p.metrics,
+	})
+}
+
+func renderConfig(t *testing.T, c testworkload.Config) string {
+	t.Helper()
+	s, err := c.Render()
+	require.NoError(t, err)
+	return s
+}
+
+// seedPolicy is the repository's config/policy.yaml.
+func seedPolicy(t *testing.T) string { return filepath.Join(repoRoot(t), "config", "policy.yaml") }
 
 type ports struct{ recv, health, metrics int }
 
+// newPorts picks the collector's receiver, health check and metrics ports.
 func newPorts(t *testing.T) ports {
-	return ports{recv: freePort(t), health: freePort(t), metrics: freePort(t)}
-}
-
-func (p ports) fill(t *testing.T, tmpl string, extra map[string]string) string {
-	kv := map[string]string{
-		"RECV":    fmt.Sprint(p.recv),
-		"HEALTH":  fmt.Sprint(p.health),
-		"METRICS": fmt.Sprint(p.metrics),
-		"POLICY":  filepath.Join(repoRoot(t), "config", "policy.yaml"),
-	}
-	for k, v := range extra {
-		kv[k] = v
-	}
-	return fill(tmpl, kv)
+	t.Helper()
+	p, err := testworkload.FreePorts(3)
+	require.NoError(t, err)
+	return ports{recv: p[0], health: p[1], metrics: p[2]}
 }
 
 // normalize replaces timestamps taken from a clock during the test by the marker the
