@@ -142,13 +142,6 @@ func (thousands) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
-func ratio(a, b float64) string {
-	if b == 0 {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.2f", a/b)
-}
-
 func verdict(ok bool) string {
 	if ok {
 		return "met"
