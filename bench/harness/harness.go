@@ -18,19 +18,21 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
 // clkTck is USER_HZ, the unit of utime/stime in /proc/<pid>/stat (100 on Linux).
 const clkTck = 100
 
-// FreePort returns a port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a free port on 127.0.0.1 outside the kernel's ephemeral
+// range, not handed out before in this process (testworkload.FreePorts).
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := testworkload.FreePorts(1)
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return p[0], nil
 }
 
 // Process is a collector this harness started.

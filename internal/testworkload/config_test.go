@@ -152,16 +152,3 @@ func TestConfigRefusesWhatTheTemplateOwns(t *testing.T) {
 		})
 	}
 }
-
-func TestFreePortsAreDistinctAndNotReused(t *testing.T) {
-	seen := map[int]bool{}
-	for range 20 {
-		ports, err := FreePorts(3)
-		require.NoError(t, err)
-		require.Len(t, ports, 3)
-		for _, p := range ports {
-			require.False(t, seen[p], "port %d handed out twice", p)
-			seen[p] = true
-		}
-	}
-}

@@ -2,43 +2,60 @@ package testworkload
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 )
+
+// Loopback ports for the collectors a test starts.
+//
+// The race a port picker must avoid: a test learns a free port, releases it,
+// and the collector binds it a moment later, or binds it again after a
+// restart (the outage and crash tests stop a collector and start it on the
+// same address). In between, any process can take the port. A port from the
+// kernel's ephemeral range (what binding port 0 returns) is exactly what
+// every outgoing connection on the machine is handed, so the window is open
+// to all of them. FreePorts therefore picks ports below that range, which
+// the kernel never hands out on its own: only a process binding that very
+// port by number can take it.
+
+// lowestPort is the bottom of the range FreePorts picks from: above the
+// ports services conventionally use.
+const lowestPort = 10000
 
 var (
 	portsMu sync.Mutex
 	// handedOut holds every port FreePorts returned in this process, so two
-	// collectors of one test binary never get the same one (the kernel may
-	// hand a just-closed port out again).
+	// collectors of one test binary never get the same one.
 	handedOut = map[int]bool{}
 )
 
-// FreePorts returns n distinct loopback ports that were free a moment ago
-// and that this process was not given before. A port is only reserved while
-// it is being chosen: nothing stops another process from binding it before
-// the collector does (the kernel hands out ephemeral ports at random, so
-// that takes another process binding the same one within the moment).
+// FreePorts returns n distinct loopback ports that are free now, that this
+// process was not given before, and that lie below the kernel's ephemeral
+// port range (where the system does not support that, ports the kernel
+// picks).
 func FreePorts(n int) ([]int, error) {
 	portsMu.Lock()
 	defer portsMu.Unlock()
-	var held []net.Listener
-	defer func() {
-		for _, l := range held {
-			_ = l.Close()
-		}
-	}()
+	hi := ephemeralLow()
 	ports := make([]int, 0, n)
-	for len(ports) < n {
-		if len(held) > n+100 {
-			return nil, fmt.Errorf("testworkload: no free loopback port after %d tries", len(held))
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 1000 {
+			return nil, fmt.Errorf("testworkload: no free loopback port after %d tries", tries)
 		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		p := 0
+		if hi > lowestPort {
+			p = lowestPort + rand.IntN(hi-lowestPort)
+		}
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 		if err != nil {
-			return nil, fmt.Errorf("testworkload: free port: %w", err)
+			continue // taken
 		}
-		held = append(held, l) // held open: the next Listen cannot return it
-		p := l.Addr().(*net.TCPAddr).Port
+		p = l.Addr().(*net.TCPAddr).Port
+		_ = l.Close()
 		if handedOut[p] {
 			continue
 		}
@@ -46,4 +63,22 @@ func FreePorts(n int) ([]int, error) {
 		ports = append(ports, p)
 	}
 	return ports, nil
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range, or 0 when
+// it cannot be read.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 0
+	}
+	lo, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 0
+	}
+	return lo
 }
