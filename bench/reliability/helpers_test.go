@@ -218,7 +218,13 @@ func newGen(t *testing.T, run string) *loadgen.Generator {
 // rps caps requests per second (0: unlimited), which bounds the output size.
 func load(t *testing.T, g *loadgen.Generator, url string, startSeq int64, d time.Duration, c, batch int, rps float64) *loadgen.Result {
 	t.Helper()
-	res, err := g.Run(context.Background(), loadgen.Options{
+	return loadContext(context.Background(), t, g, url, startSeq, d, c, batch, rps)
+}
+
+// loadContext is load that also ends when ctx is done.
+func loadContext(ctx context.Context, t *testing.T, g *loadgen.Generator, url string, startSeq int64, d time.Duration, c, batch int, rps float64) *loadgen.Result {
+	t.Helper()
+	res, err := g.Run(ctx, loadgen.Options{
 		URL: url, StartSeq: startSeq, Records: 50_000_000, Duration: d,
 		BatchSize: batch, Concurrency: c, Timeout: 20 * time.Second, RequestsPerSecond: rps,
 	})

@@ -355,13 +355,13 @@ func TestHostileClients(t *testing.T) {
 		// over the time it ran (measured, so a slow tail cannot tip it).
 		assert.LessOrEqual(t, float64(flood.AcceptedRequests), 40+20*flood.DurationSeconds+5)
 		// The stated bound: the well-behaved client is never refused (its
-		// own bucket), and keeps at least 80% of its unloaded throughput.
+		// own bucket; a transport failure counts as a refusal too), and
+		// keeps at least 80% of its unloaded throughput.
 		// The throughput ratio compares two wall-clock runs, which other
 		// work on a shared machine can skew: the long variant (run on a
 		// quiet machine, `make -C bench reliability`) asserts it, the short
 		// one (in `make test`) logs it above.
 		assert.Empty(t, during.Refusals, "the well-behaved client was refused during the flood")
-		assert.Equal(t, during.Requests, during.AcceptedRequests, "every request of the well-behaved client was accepted")
 		if !testing.Short() {
 			assert.GreaterOrEqual(t, during.AcceptedPerSec, 0.8*base.AcceptedPerSec)
 		}

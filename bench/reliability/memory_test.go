@@ -1,6 +1,7 @@
 package reliability
 
 import (
+	"context"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -56,7 +57,28 @@ func TestMemoryLimiterUnderBacklog(t *testing.T) {
 		}
 	}()
 	g := newGen(t, "memq")
-	res := load(t, g, front.url(), 0, pick(15*time.Second, 60*time.Second), 4, 100, 0)
+	// Load until the memory limiter has refused data for a while, not for a
+	// fixed time (a busier machine fills the memory later); bounded.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	refusals := pick(500.0, 20000.0)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for ctx.Err() == nil {
+			if front.metric("otelcol_receiver_extevents_requests", `outcome="refused"`) >= refusals {
+				cancel()
+				return
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+	res := loadContext(ctx, t, g, front.url(), 0, pick(120*time.Second, 300*time.Second), 4, 100, 0)
+	cancel()
+	<-watched
 	stop.Store(true)
 	wg.Wait()
 	hwm, err := front.proc.PeakRSS()
