@@ -39,7 +39,8 @@ $(JSCLIENT)/node_modules/.package-lock.json: $(JSCLIENT)/package.json $(JSCLIENT
 $(CLIENTJS)/node_modules/.package-lock.json: $(CLIENTJS)/package.json $(CLIENTJS)/package-lock.json
 	npm ci --prefix $(CLIENTJS) --no-audit --no-fund --loglevel=error
 
-# Lint every Go module of the repository: gofmt, go vet, staticcheck. staticcheck runs at a
+# Lint every Go module of the repository: gofmt, go vet, staticcheck (every module is checked,
+# then the target fails if any check did, so one run lists all findings). staticcheck runs at a
 # pinned version through `go run pkg@version`, which builds it in its own module context: a
 # `tool` directive would put its dependencies (x/tools, x/mod, ...) into go.mod, which the
 # distribution's build (ocb, `replace` of this module) inherits; this way the shipped binary's
@@ -50,10 +51,12 @@ lint:
 	@files=$$(find . -name '*.go' -not -path './dist/*' -not -path './bench/reference/dist/*' -not -path '*/node_modules/*' -not -path './.git/*'); \
 	  unformatted=$$(gofmt -l $$files); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt: not formatted (run gofmt -w):"; echo "$$unformatted"; exit 1; fi
-	@set -e; for m in $(GO_MODULES); do \
+	@failed=""; for m in $(GO_MODULES); do \
 	  echo "lint: $$m"; \
-	  (cd $$m && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./...); \
-	done
+	  (cd $$m && $(GO) vet ./...) || failed="$$failed $$m(vet)"; \
+	  (cd $$m && $(GO) run $(STATICCHECK) ./...) || failed="$$failed $$m(staticcheck)"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "lint failed:$$failed"; exit 1; fi
 
 # Unit tests, fuzz seed corpora (go test runs every Fuzz target's seeds), the end-to-end
 # tests against the built binary (test/e2e), the Kubernetes manifests against the API types
