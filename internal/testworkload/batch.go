@@ -220,12 +220,12 @@ func (g *batchGen) uiInteraction(lr plog.LogRecord) {
 		surface = "sidebar" // not in the enum
 	}
 	attrs.PutStr("ui.surface", surface)
-	control := g.pick("search_button", "settings_link", "marketplace.aliexpress", "close_button", "toggle.auto_search", "crop_area")
+	control := g.pick("search_button", "open_options", "marketplace_select", "close_popup", "settings_toggle", "image_overlay")
 	switch {
 	case g.chance(5):
-		control = g.plant(fmt.Sprintf("call_49151%08d", g.rng.IntN(100000000))) // phone: scanner drops it
+		control = g.plant(fmt.Sprintf("call_49151%08d", g.rng.IntN(100000000))) // a phone number: outside the vocabulary, and a scanner finds it
 	case g.chance(5):
-		control = "Search Button!" // pattern fails
+		control = "Search Button!" // outside the vocabulary
 	}
 	attrs.PutStr("ui.control", control)
 	if g.chance(10) {
@@ -350,15 +350,17 @@ func (g *batchGen) scope(sl plog.ScopeLogs) {
 	sc.Attributes().PutStr("session.id", g.plant(g.uuid()))
 }
 
-// RealisticBatch builds a deterministic batch of BatchRecords
+// RealisticBatch builds a batch, deterministic for a seed and a time of
+// receipt at (event times fall in the hour before it: the policy bounds
+// event times around receipt) of BatchRecords
 // records in BatchResources resources: 40 ui.interaction, 20 settings.state,
 // 25 search.started with url.full, 15 junk, in shuffled order, with personal
 // data planted in resource attributes, scope, bodies, severity text, trace
 // context, unknown, wrongly typed and privacy.* attributes and URLs.
-func RealisticBatch(seed uint64) Batch {
+func RealisticBatch(seed uint64, at time.Time) Batch {
 	g := &batchGen{
 		rng:  rand.New(rand.NewPCG(seed, seed^0x5b1)),
-		base: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC),
+		base: at.Add(-time.Hour - 2*time.Second),
 	}
 	kinds := make([]eventKind, 0, BatchRecords)
 	for k, n := range map[eventKind]int{kindUI: BatchUIInteractions, kindSettings: BatchSettingsStates, kindSearch: BatchSearches, kindJunk: BatchJunk} {
@@ -407,16 +409,17 @@ func sortKinds(k []eventKind) {
 	}
 }
 
-// ConformingBatch builds a deterministic batch of BatchRecords
+// ConformingBatch builds a batch, deterministic for a seed and a time of
+// receipt at (event times are whole seconds in the hour before it) of BatchRecords
 // records that are already in their minimized form under a policy of the
 // given version (the kept path: what a second Apply, or the egress guard,
 // sees): 50 ui.interaction, 25 settings.state, 25 search.started with a
 // sanitized url.full; resources carry only service.name, service.version and
 // the version stamp; timestamps are whole seconds; no body, scope or trace
 // context.
-func ConformingBatch(seed uint64, policyVersion string) plog.Logs {
+func ConformingBatch(seed uint64, policyVersion string, at time.Time) plog.Logs {
 	g := &batchGen{rng: rand.New(rand.NewPCG(seed, seed^0xc0f))}
-	base := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	base := at.Truncate(time.Second).Add(-time.Hour)
 	urls := []string{
 		"https://www.aliexpress.com/item/{id}.html",
 		"https://detail.1688.com/offer/{id}.html",
@@ -434,7 +437,7 @@ func ConformingBatch(seed uint64, policyVersion string) plog.Logs {
 		rl := ld.ResourceLogs().AppendEmpty()
 		attrs := rl.Resource().Attributes()
 		attrs.PutStr("service.name", "sbi-extension")
-		attrs.PutStr("service.version", g.pick("3.2.1", "3.2.0", "3.3.0-beta.1"))
+		attrs.PutStr("service.version", g.pick("3.2.1", "3.2.0", "3.3.0"))
 		attrs.PutStr("privacy.policy.version", policyVersion)
 		sl := rl.ScopeLogs().AppendEmpty()
 		for range per {
@@ -448,12 +451,12 @@ func ConformingBatch(seed uint64, policyVersion string) plog.Logs {
 			case n%4 < 2:
 				lr.SetEventName("ui.interaction")
 				a.PutStr("ui.surface", g.pick(Surfaces...))
-				a.PutStr("ui.control", g.pick("search_button", "settings_link", "marketplace.aliexpress", "close_button"))
+				a.PutStr("ui.control", g.pick("search_button", "open_options", "marketplace_select", "close_popup"))
 				a.PutStr("ui.action", g.pick(Actions...))
 			case n%4 == 2:
 				lr.SetEventName("settings.state")
-				for _, i := range g.rng.Perm(len(SettingNames))[:4] {
-					a.PutBool("setting."+SettingNames[i], g.chance(50))
+				for _, i := range g.rng.Perm(len(Settings))[:4] {
+					a.PutBool("setting."+Settings[i], g.chance(50))
 				}
 			default:
 				lr.SetEventName("search.started")

@@ -3,6 +3,7 @@ package testworkload
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -30,8 +31,10 @@ func proto(t *testing.T, ld plog.Logs) []byte {
 	return b
 }
 
+var at = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+
 func TestRealisticBatchShape(t *testing.T) {
-	b := RealisticBatch(BatchSeed)
+	b := RealisticBatch(BatchSeed, at)
 	require.Equal(t, BatchRecords, b.Logs.LogRecordCount())
 	require.Equal(t, BatchResources, b.Logs.ResourceLogs().Len())
 	counts := map[string]int{}
@@ -51,12 +54,17 @@ func TestRealisticBatchShape(t *testing.T) {
 	require.Positive(t, traced)
 
 	// Deterministic: the same seed gives the same batch.
-	require.Equal(t, proto(t, b.Logs), proto(t, RealisticBatch(BatchSeed).Logs))
-	require.NotEqual(t, proto(t, b.Logs), proto(t, RealisticBatch(BatchSeed+1).Logs))
+	require.Equal(t, proto(t, b.Logs), proto(t, RealisticBatch(BatchSeed, at).Logs))
+	require.NotEqual(t, proto(t, b.Logs), proto(t, RealisticBatch(BatchSeed+1, at).Logs))
+	records(b.Logs, func(lr plog.LogRecord) {
+		ts := lr.Timestamp().AsTime()
+		assert.True(t, ts.Before(at) && !ts.Before(at.Add(-time.Hour-2*time.Second)), "event time in the hour before receipt")
+		assert.False(t, lr.ObservedTimestamp().AsTime().After(at))
+	})
 }
 
 func TestConformingBatchShape(t *testing.T) {
-	ld := ConformingBatch(BatchSeed, "2026.12")
+	ld := ConformingBatch(BatchSeed, "2026.12", at)
 	require.Equal(t, BatchRecords, ld.LogRecordCount())
 	counts := map[string]int{}
 	records(ld, func(lr plog.LogRecord) {
@@ -64,6 +72,7 @@ func TestConformingBatchShape(t *testing.T) {
 		assert.Equal(t, pcommon.ValueTypeEmpty, lr.Body().Type(), "no body")
 		assert.True(t, lr.TraceID().IsEmpty())
 		assert.Zero(t, uint64(lr.Timestamp())%1e9, "whole seconds")
+		assert.True(t, lr.Timestamp().AsTime().Before(at))
 	})
 	assert.Equal(t, map[string]int{"ui.interaction": 50, "settings.state": 25, "search.started": 25}, counts)
 	for i := 0; i < ld.ResourceLogs().Len(); i++ {
@@ -71,7 +80,7 @@ func TestConformingBatchShape(t *testing.T) {
 		require.True(t, ok)
 		assert.Equal(t, "2026.12", v.Str())
 	}
-	require.Equal(t, proto(t, ld), proto(t, ConformingBatch(BatchSeed, "2026.12")))
+	require.Equal(t, proto(t, ld), proto(t, ConformingBatch(BatchSeed, "2026.12", at)))
 }
 
 func TestPayloadsAgree(t *testing.T) {

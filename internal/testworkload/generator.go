@@ -103,12 +103,17 @@ func (m Mix) String() string {
 // values, the PII planted in it. So a checker recomputes, from the
 // acknowledged sequence numbers alone, which records must appear in an
 // output and exactly what their minimized form must be (Expect).
+//
+// The policy's vocabularies are closed (ui.control, setting names), so no
+// record attribute can carry an id through minimization. What identifies a
+// request's records in an output is the resource they arrive in: its
+// service.version, a valid extension version that encodes the first
+// sequence number of the request (BatchVersion), which minimization keeps.
+// Within one request, records are told apart as a multiset.
 type Generator struct {
 	RunID string // [a-z]{1,12}; part of every id and marker
 	Mix   Mix
-	// ServiceVersion is the version the "extension" reports.
-	ServiceVersion string
-	total          int
+	total int
 }
 
 // NewGenerator returns a generator; runID must be 1-12 letters a-z.
@@ -116,7 +121,7 @@ func NewGenerator(runID string, mix Mix) (*Generator, error) {
 	if runID == "" || len(runID) > 12 || strings.Trim(runID, "abcdefghijklmnopqrstuvwxyz") != "" {
 		return nil, fmt.Errorf("run id must be 1-12 letters a-z")
 	}
-	g := &Generator{RunID: runID, Mix: mix, ServiceVersion: "3.2.1"}
+	g := &Generator{RunID: runID, Mix: mix}
 	for _, w := range mix {
 		g.total += w
 	}
@@ -154,35 +159,26 @@ func (g *Generator) Marker(seq int64) string {
 	return MarkerPrefix + g.RunID + "x" + strconv.FormatInt(seq, 10)
 }
 
-// UIControl is the id an acknowledged ui.interaction carries.
-func (g *Generator) UIControl(seq int64) string {
-	return "c_" + g.RunID + "_" + letters(seq)
+// BatchVersion is the service.version of the resource that holds the
+// records of a request starting at sequence number start (0 <= start <
+// 2^48): "1.a.b.c" with a, b, c its 16-bit digits, a Chrome extension
+// version the policy keeps.
+func BatchVersion(start int64) string {
+	u := uint64(start)
+	return fmt.Sprintf("1.%d.%d.%d", u>>32&0xffff, u>>16&0xffff, u&0xffff)
 }
 
-// SettingKey is the id an acknowledged settings.state carries.
-func (g *Generator) SettingKey(seq int64) string {
-	return "setting.s_" + g.RunID + "_" + letters(seq)
-}
-
-// letters writes seq in base 26 with the letters a-z. Ids are letters only:
-// a run of digits in an allowed value is what the policy's scanners flag
-// (phone and card numbers), and rightly drop.
-func letters(seq int64) string {
-	if seq < 0 {
-		seq = -seq
-	}
-	var b [16]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('a' + seq%26)
-		seq /= 26
-		if seq == 0 {
-			break
+// generatorSettings are the settings a settings.state record turns on (one
+// per record); dark_mode is reported in every record besides.
+var generatorSettings = func() []string {
+	var out []string
+	for _, s := range Settings {
+		if s != "dark_mode" {
+			out = append(out, s)
 		}
 	}
-	return string(b[i:])
-}
+	return out
+}()
 
 // hosts of the page URLs a Generator plants: mixed case, a default port,
 // marketplaces and other sites.
@@ -200,19 +196,6 @@ func (g *Generator) rawURL(seq int64) string {
 	m := g.Marker(seq)
 	return "https://jane." + m + ":hunter2@" + hosts[seq%int64(len(hosts))] +
 		"/item/1005006123456789.html?spm=a2g0o&email=" + m + "%40mail.example&q=" + m + "#" + m
-}
-
-// Append appends record seq to ld, as the extension's SDK would send it:
-// one resource and scope per record, with the identifying resource
-// attributes a browser SDK adds.
-func (g *Generator) Append(ld plog.Logs, seq int64, now time.Time) {
-	rl := ld.ResourceLogs().AppendEmpty()
-	g.fillResource(rl.Resource(), seq)
-	sl := rl.ScopeLogs().AppendEmpty()
-	sl.Scope().SetName("sbi-extension/telemetry")
-	sl.Scope().SetVersion("3.2.1")
-	sl.Scope().Attributes().PutStr("browser.tab.url", "https://mail.example/inbox/"+g.Marker(seq))
-	g.fillRecord(sl.LogRecords().AppendEmpty(), seq, now)
 }
 
 // AppendBatch appends records [start, start+n) grouped as one resource and
@@ -233,7 +216,7 @@ func (g *Generator) AppendBatch(ld plog.Logs, start int64, n int, now time.Time)
 func (g *Generator) fillResource(res pcommon.Resource, seq int64) {
 	a := res.Attributes()
 	a.PutStr("service.name", "sbi-extension")
-	a.PutStr("service.version", g.ServiceVersion)
+	a.PutStr("service.version", BatchVersion(seq))
 	a.PutStr("user_agent.original", "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 "+g.Marker(seq))
 	a.PutStr("client.address", "203.0.113.7")
 	a.PutStr("enduser.id", g.Marker(seq)+"@mail.example")
@@ -260,7 +243,7 @@ func (g *Generator) fillRecord(lr plog.LogRecord, seq int64, now time.Time) {
 			a.PutStr("event.name", "ui.interaction")
 		}
 		a.PutStr("ui.surface", Surfaces[seq%int64(len(Surfaces))])
-		a.PutStr("ui.control", g.UIControl(seq))
+		a.PutStr("ui.control", Controls[seq%int64(len(Controls))])
 		a.PutStr("ui.action", Actions[seq%int64(len(Actions))])
 		a.PutStr("ui.label", "Search images for "+m+"@mail.example")
 		a.PutStr("user.email", m+"@mail.example")
@@ -270,7 +253,7 @@ func (g *Generator) fillRecord(lr plog.LogRecord, seq int64, now time.Time) {
 		lr.Body().SetStr("clicked by " + m)
 	case KindSettings:
 		lr.SetEventName("settings.state")
-		a.PutBool(g.SettingKey(seq), true)
+		a.PutBool("setting."+generatorSettings[seq%int64(len(generatorSettings))], true)
 		a.PutBool("setting.dark_mode", seq%2 == 0)
 		a.PutStr("setting.auto_open", "true") // wrong type: dropped, not converted
 		a.PutStr("setting.Bad-Name", m)       // name outside the pattern
@@ -316,12 +299,12 @@ func (g *Generator) Expect(seq int64) (Expected, bool) {
 		e.EventName = "ui.interaction"
 		e.Attrs = map[string]any{
 			"ui.surface": Surfaces[seq%int64(len(Surfaces))],
-			"ui.control": g.UIControl(seq),
+			"ui.control": Controls[seq%int64(len(Controls))],
 			"ui.action":  Actions[seq%int64(len(Actions))],
 		}
 	case KindSettings:
 		e.EventName = "settings.state"
-		e.Attrs = map[string]any{g.SettingKey(seq): true, "setting.dark_mode": seq%2 == 0}
+		e.Attrs = map[string]any{"setting." + generatorSettings[seq%int64(len(generatorSettings))]: true, "setting.dark_mode": seq%2 == 0}
 	case KindSearch:
 		e.EventName = "search.started"
 		e.Attrs = map[string]any{
@@ -335,19 +318,22 @@ func (g *Generator) Expect(seq int64) (Expected, bool) {
 	return e, true
 }
 
-// Key identifies a minimized record in an output: the id it carries, or for
-// search.started (which can carry none) its full content.
-func (e Expected) Key() string { return RecordKey(e.EventName, e.Attrs) }
+// Key identifies a minimized record of the request that started at
+// sequence number start: its resource's version and its whole content.
+func (e Expected) Key(start int64) string { return RecordKey(BatchVersion(start), e.EventName, e.Attrs) }
 
-// RecordKey is the Key of a minimized record with this event name and these
-// attributes (string or bool values).
-func RecordKey(name string, attrs map[string]any) string {
+// RecordKey is the Key of a minimized record in a resource of this
+// service.version, with this event name and these attributes (string or
+// bool values).
+func RecordKey(version, name string, attrs map[string]any) string {
 	keys := make([]string, 0, len(attrs))
 	for k := range attrs {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var b strings.Builder
+	b.WriteString(version)
+	b.WriteByte('|')
 	b.WriteString(name)
 	for _, k := range keys {
 		fmt.Fprintf(&b, "|%s=%v", k, attrs[k])
