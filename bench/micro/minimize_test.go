@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/redactionprocessor"
 	"github.com/stretchr/testify/require"
@@ -91,10 +92,17 @@ func consume(p processor.Logs) func(plog.Logs) {
 	}
 }
 
-func realistic() plog.Logs { return testworkload.RealisticBatch(testworkload.BatchSeed).Logs }
+// batchTime is when the batches of this process are "received": the policy
+// bounds event times around the clock, so batches are made relative to now
+// (deterministic within a run, which is all a comparison needs).
+var batchTime = time.Now()
+
+func realistic() plog.Logs {
+	return testworkload.RealisticBatch(testworkload.BatchSeed, batchTime).Logs
+}
 
 func kept() plog.Logs {
-	return testworkload.ConformingBatch(testworkload.BatchSeed, policy.Seed().Version())
+	return testworkload.ConformingBatch(testworkload.BatchSeed, policy.Seed().Version(), batchTime)
 }
 
 // applied is the realistic batch after Apply: what the egress guard sees.
@@ -228,7 +236,7 @@ func marshal(t *testing.T, ld plog.Logs) string {
 // policy's events only, no planted string survives, and the result passes the
 // guard.
 func TestApplyOnRealisticBatch(t *testing.T) {
-	b := testworkload.RealisticBatch(testworkload.BatchSeed)
+	b := testworkload.RealisticBatch(testworkload.BatchSeed, batchTime)
 	p := policy.Seed()
 	st := p.Apply(b.Logs)
 	require.Equal(t, testworkload.BatchRecords, st.RecordsIn)
@@ -263,7 +271,7 @@ func TestKeptBatchIsMinimized(t *testing.T) {
 // TestRedactionComparison documents, as assertions, how far the redaction
 // processor's output is from the policy's on the same batch.
 func TestRedactionComparison(t *testing.T) {
-	b := testworkload.RealisticBatch(testworkload.BatchSeed)
+	b := testworkload.RealisticBatch(testworkload.BatchSeed, batchTime)
 	red := newRedaction(t)
 	require.NoError(t, red.ConsumeLogs(context.Background(), b.Logs))
 
