@@ -320,7 +320,9 @@ func (g *Generator) Expect(seq int64) (Expected, bool) {
 
 // Key identifies a minimized record of the request that started at
 // sequence number start: its resource's version and its whole content.
-func (e Expected) Key(start int64) string { return RecordKey(BatchVersion(start), e.EventName, e.Attrs) }
+func (e Expected) Key(start int64) string {
+	return RecordKey(BatchVersion(start), e.EventName, e.Attrs)
+}
 
 // RecordKey is the Key of a minimized record in a resource of this
 // service.version, with this event name and these attributes (string or
