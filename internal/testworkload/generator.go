@@ -17,12 +17,13 @@ import (
 type Kind int
 
 const (
-	// KindUI is a conforming ui.interaction; its ui.control carries the id.
+	// KindUI is a conforming ui.interaction, with PII in other attributes.
 	KindUI Kind = iota
 	// KindLegacyUI is a ui.interaction named only by an `event.name`
 	// attribute (older SDKs); the receiver normalizes it into EventName.
 	KindLegacyUI
-	// KindSettings is a conforming settings.state; one setting key carries the id.
+	// KindSettings is a conforming settings.state, with wrongly typed and
+	// unknown settings besides.
 	KindSettings
 	// KindSearch is a search.started from a user action, with a url.full full
 	// of PII that sanitization must strip.
