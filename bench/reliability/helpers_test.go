@@ -199,13 +199,15 @@ func frontOTLPConfig(queueDir, backend string) testworkload.Config {
 }
 
 // backendConfig: a second otelcol-sbi as the backend, writing what it
-// receives (already minimized; its guard re-checks) to out, a path in its
-// directory.
+// receives (already minimized) to out, a path in its directory. Its receiver
+// stamps each record's observed time with its own time of receipt, which the
+// guard would refuse untruncated, so it runs minimize again (idempotent on
+// minimized records) before its guard re-checks.
 func backendConfig(out string) testworkload.Config {
 	r := noRateLimit()
 	r["max_request_body_size"] = 268435456
 	r["limits"] = map[string]any{"max_events_per_request": 10000000}
-	return testworkload.Config{Receiver: r, File: out}
+	return testworkload.Config{Receiver: r, Minimize: true, File: out}
 }
 
 func newGen(t *testing.T, run string) *loadgen.Generator {
