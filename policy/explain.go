@@ -118,10 +118,10 @@ func (ps *pass) explainResource(i int, rl plog.ResourceLogs) ResourceExplanation
 	canon := append([]canonAttr(nil), ps.canonResource(rl.Resource())...)
 	rx.Attributes = ps.explainAttrs(rl.Resource().Attributes(), canon, ps.p.resourceRule,
 		func(k string, r *attrRule, _ AttrReason) string {
+			if k == VersionAttribute {
+				return "stamp " + VersionAttribute
+			}
 			if r == nil {
-				if k == VersionAttribute {
-					return "stamp " + VersionAttribute
-				}
 				return "resource.attributes"
 			}
 			return fmt.Sprintf("resource.attributes.%q", r.key)
@@ -256,7 +256,9 @@ func (ps *pass) explainAttrs(attrs pcommon.Map, canon []canonAttr, lookup func(s
 		switch {
 		case o == drop:
 			ax.Reason = reason
-			ax.Rule += reasonClause(r, reason, v)
+			if r != ps.p.stamp {
+				ax.Rule += reasonClause(r, reason, v)
+			}
 		case seen[k]:
 			// The first value that passed its rule is the one kept.
 			ax.Reason = AttrDuplicate

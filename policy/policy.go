@@ -106,6 +106,7 @@ type Policy struct {
 	url           *pageurl.Generalizer
 	pseudonymizer *pseudonymizer
 	resource      map[string]*attrRule
+	stamp         *attrRule // privacy.policy.version: this policy's version only
 	events        map[string]*eventRule
 	eventIndex    index[*eventRule]
 	now           func() time.Time

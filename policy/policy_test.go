@@ -74,6 +74,7 @@ func TestAttributeRules(t *testing.T) {
 		{"action as slice", "ui.interaction", func(m pcommon.Map) { m.PutEmptySlice("ui.action").AppendEmpty().SetStr("click") }, "ui.action", nil, AttrWrongType},
 		{"unknown attribute", "ui.interaction", func(m pcommon.Map) { m.PutStr("user.email", "a@b.com") }, "user.email", nil, AttrNotAllowed},
 		{"inbound privacy attribute", "ui.interaction", func(m pcommon.Map) { m.PutStr("privacy.policy.version", "forged") }, "privacy.policy.version", nil, AttrNotAllowed},
+		{"inbound privacy attribute with the version", "ui.interaction", func(m pcommon.Map) { m.PutStr("privacy.policy.version", "2026.12.02-2") }, "privacy.policy.version", nil, AttrNotAllowed},
 		{"url on ui event", "ui.interaction", func(m pcommon.Map) { m.PutStr("url.full", "https://example.com/") }, "url.full", nil, AttrNotAllowed},
 		{"setting bool", "settings.state", func(m pcommon.Map) { m.PutBool("setting.auto_search", true) }, "setting.auto_search", true, 0},
 		{"setting false", "settings.state", func(m pcommon.Map) { m.PutBool("setting.dark_mode", false) }, "setting.dark_mode", false, 0},
@@ -306,11 +307,6 @@ func TestCheckReportsViolations(t *testing.T) {
 		{"resource dropped attributes count", func(rl plog.ResourceLogs, _ plog.ScopeLogs, _ plog.LogRecord) {
 			rl.Resource().SetDroppedAttributesCount(1)
 		}, ViolationUnnamedField},
-		{"stamp not last", func(rl plog.ResourceLogs, _ plog.ScopeLogs, _ plog.LogRecord) {
-			a := rl.Resource().Attributes()
-			a.Remove("service.name")
-			a.PutStr("service.name", "sbi-extension")
-		}, ViolationResource},
 		{"scope attribute", func(_ plog.ResourceLogs, sl plog.ScopeLogs, _ plog.LogRecord) {
 			sl.Scope().Attributes().PutStr("k", "v")
 		}, ViolationScope},

@@ -405,19 +405,23 @@ func syncAttrs(attrs []canonAttr, m pcommon.Map) {
 }
 
 // Resources. The canonical resource is the allowed attributes in input
-// order, then the policy stamp; nothing else.
+// order and the policy stamp (where it was, else last); nothing else.
 
 func (ps *pass) canonResource(res pcommon.Resource) []canonAttr {
 	attrs, _ := ps.canonAttrs(ps.canon.attrs[:0], res.Attributes(), ps.p.resourceRule)
-	ps.canon.attrs = append(attrs, canonAttr{src: -1, key: VersionAttribute, typ: pcommon.ValueTypeStr, str: ps.p.version})
-	return ps.canon.attrs
+	if findAttr(attrs, VersionAttribute) == nil {
+		attrs = append(attrs, canonAttr{src: -1, key: VersionAttribute, typ: pcommon.ValueTypeStr, str: ps.p.version})
+	}
+	ps.canon.attrs = attrs
+	return attrs
 }
 
-// resourceRule finds the rule of a resource attribute. An inbound stamp is
-// never taken over: Apply writes its own.
+// resourceRule finds the rule of a resource attribute. The stamp's rule
+// admits exactly this policy's version: a stamp Apply wrote stays (counted
+// as nothing), any other value is dropped and the stamp written anew.
 func (p *Policy) resourceRule(k string) (*attrRule, AttrReason) {
 	if k == VersionAttribute {
-		return nil, AttrNotAllowed
+		return p.stamp, 0
 	}
 	if r, ok := p.resource[k]; ok {
 		return r, 0
@@ -446,27 +450,15 @@ func (ps *pass) checkResource(res pcommon.Resource) Violation {
 	if v, ok := res.Attributes().Get(VersionAttribute); !ok || v.Type() != pcommon.ValueTypeStr || v.Str() != ps.p.version {
 		return ViolationPolicy
 	}
-	// The stamp is canonical input here: count nothing, keep it in place.
-	attrs, rewritten := ps.canonAttrs(ps.canon.attrs[:0], res.Attributes(), ps.p.checkResourceRule)
+	attrs, rewritten := ps.canonAttrs(ps.canon.attrs[:0], res.Attributes(), ps.p.resourceRule)
 	ps.canon.attrs = attrs
-	if rewritten || len(attrs) != res.Attributes().Len() || findIndex(attrs, VersionAttribute) != len(attrs)-1 {
+	if rewritten || len(attrs) != res.Attributes().Len() {
 		return ViolationResource
 	}
 	if !ps.resourceSizeIs(res, sizeAttrs(attrs)) {
 		return ViolationUnnamedField
 	}
 	return None
-}
-
-// stampRule admits the stamp where Check compares a resource with its
-// canonical form (which ends with the stamp).
-var stampRule = &attrRule{key: VersionAttribute, typ: typeString}
-
-func (p *Policy) checkResourceRule(k string) (*attrRule, AttrReason) {
-	if k == VersionAttribute {
-		return stampRule, 0
-	}
-	return p.resourceRule(k)
 }
 
 // resourceSizeIs reports whether res's wire size is size: res is moved into

@@ -127,6 +127,8 @@ func (c *compiler) compile(s *spec) *Policy {
 	}
 
 	p.resource = c.compileAttrs("resource.attributes", s.Resource.Attributes, "", p)
+	p.stamp = &attrRule{key: VersionAttribute, typ: typeString, enum: map[string]struct{}{s.Version: {}}}
+	p.stamp.enumIndex = newIndex(p.stamp.enum)
 
 	if len(s.Events) == 0 {
 		c.fail("events", "at least one event is required")

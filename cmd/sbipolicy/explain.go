@@ -213,6 +213,9 @@ func dropText(a policy.AttrExplanation) string {
 		}
 		return fmt.Sprintf("%s `%s` does not match", a.Rule, info.Pattern)
 	case policy.AttrVocabulary:
+		if strings.HasPrefix(a.Rule, "stamp ") {
+			return "only this policy's version is kept; the collector writes its own stamp"
+		}
 		if strings.HasSuffix(a.Rule, ".names") {
 			return a.Rule + " does not list this name"
 		}

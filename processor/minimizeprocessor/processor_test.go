@@ -106,12 +106,12 @@ func TestDefaultConfigExactOutput(t *testing.T) {
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "unknown_event"))},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualMinimizeAttributesDropped(t, tel, []metricdata.DataPoint[int64]{
-		// user.id, ui.position, setting.Bad-Name; browser.name, user_agent.original,
-		// client.address and the client's forged policy stamp on the resource
-		{Value: 7, Attributes: attribute.NewSet(attribute.String("reason", "not_allowed"))},
+		// user.id, ui.position, setting.Bad-Name; browser.name, user_agent.original
+		// and client.address on the resource
+		{Value: 6, Attributes: attribute.NewSet(attribute.String("reason", "not_allowed"))},
 		// setting.theme, a name the extension does not have; a search.trigger
-		// that is no user action
-		{Value: 2, Attributes: attribute.NewSet(attribute.String("reason", "vocabulary"))},
+		// that is no user action; the client's forged policy stamp
+		{Value: 3, Attributes: attribute.NewSet(attribute.String("reason", "vocabulary"))},
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "condition"))},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualMinimizeValuesSanitized(t, tel, []metricdata.DataPoint[int64]{
