@@ -1,18 +1,26 @@
 # otelcol-sbi: `make run` builds the distribution and runs it; `make test` runs every test.
 SHELL := /bin/bash
 GO ?= go
-OCB_VERSION := v0.165.0
+# The one place that pins the OpenTelemetry Collector release: core modules v$(OTELCOL_VERSION) and
+# v$(OTELCOL_STABLE_VERSION), contrib modules v$(OTELCOL_CONTRIB_VERSION), ocb v$(OTELCOL_VERSION).
+# The manifests, go.mod files, Dockerfile and docs repeat these numbers (YAML and go.mod cannot
+# include a Makefile); release/versions_test.go (in `make test`) fails when any of them disagrees.
+OTELCOL_VERSION := 0.165.0
+OTELCOL_STABLE_VERSION := 1.71.0
+OTELCOL_CONTRIB_VERSION := 0.165.1
+OCB_VERSION := v$(OTELCOL_VERSION)
 GOBIN := $(CURDIR)/bin
 OCB := $(GOBIN)/builder
 # Stamp per pinned version: changing OCB_VERSION reinstalls ocb.
 OCB_STAMP := $(GOBIN)/.builder-$(OCB_VERSION)
 DIST := dist/otelcol-sbi
+DIST_DEV := dist/dev/otelcol-sbi-dev
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 JSCLIENT := test/jsclient
 # The extension-side client library and its browser tests (puppeteer-core, chromium).
 CLIENTJS := client/js
 
-.PHONY: all build run test unit e2e lint generate generate-client client-test docs policy-changes sbipolicy bench reliability npm-deps clean
+.PHONY: all build build-dev run test unit e2e lint generate generate-client client-test docs policy-changes sbipolicy bench reliability npm-deps release release-check release-test k8s-sync clean
 
 all: build
 
@@ -24,9 +32,15 @@ $(OCB_STAMP):
 # `path: .` entries become `replace ... => ../`). The version is stamped into BuildInfo through
 # ocb's environment overlay: the variable named `dist.version` overrides that key of the manifest
 # (main.go carries the version as a literal, so -ldflags -X cannot set it).
+# scripts/build-dist.sh runs ocb and the compile as separate steps that print progress.
 build: $(OCB_STAMP)
-	set -o pipefail; env 'dist.version=$(VERSION)' $(OCB) --config builder-config.yaml 2>&1 | { grep -vE '[[:space:]]INFO[[:space:]]' || true; }
+	GO=$(GO) ./scripts/build-dist.sh $(OCB) builder-config.yaml '$(VERSION)'
 	@./$(DIST) --version
+
+# The development build: the production components plus the `debug` exporter (never deploy it).
+build-dev: $(OCB_STAMP)
+	GO=$(GO) ./scripts/build-dist.sh $(OCB) builder-config-dev.yaml '$(VERSION)'
+	@./$(DIST_DEV) --version
 
 run: build
 	mkdir -p data
@@ -63,7 +77,8 @@ lint:
 # (test/deploy, a module of its own), then the bench module's short tests.
 test: npm-deps build
 	OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) $(GO) test -count=1 -timeout 20m ./...
-	cd test/deploy && $(GO) test -count=1 ./...
+	cd test/deploy && OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) $(GO) test -count=1 ./...
+	$(MAKE) release-test
 	$(MAKE) client-test
 	$(MAKE) -C bench test
 
@@ -75,7 +90,7 @@ client-test: npm-deps build
 # Only the end-to-end tests against the built binary.
 e2e: npm-deps build
 	OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) $(GO) test -count=1 -timeout 15m ./test/...
-	cd test/deploy && $(GO) test -count=1 ./...
+	cd test/deploy && OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) $(GO) test -count=1 ./...
 
 unit:
 	$(GO) test -count=1 ./policy/... ./processor/... ./receiver/... ./exporter/...
@@ -106,6 +121,27 @@ bench: build
 
 reliability: build
 	$(MAKE) -C bench reliability
+
+# Release artefacts in dist/release/: static linux/amd64 and linux/arm64 binaries (CGO off,
+# -trimpath, no build id, stamped version), a CycloneDX SBOM, an OCI image layout tarball for
+# both platforms (built without a Docker daemon) and SHA256SUMS. See docs/release.md.
+release: $(OCB_STAMP)
+	GO=$(GO) OCB=$(OCB) ./scripts/release.sh '$(VERSION)' dist/release
+
+# The release module's tests: versions agree with the pins above, the image builder, and a
+# reproducibility check of one target (linux/amd64 built twice, compared byte for byte).
+release-test: build
+	cd release && OTELCOL_SBI_BIN=$(CURDIR)/$(DIST) $(GO) test -count=1 -timeout 15m ./...
+
+# Full reproducibility: `make release` twice, the second with an empty Go build cache (so every
+# package is compiled again, not reused), and the two SHA256SUMS must be identical.
+release-check: $(OCB_STAMP)
+	GO=$(GO) OCB=$(OCB) ./scripts/release-check.sh '$(VERSION)'
+
+# Copies config/policy.yaml into the kustomization (kustomize may not read outside deploy/k8s);
+# test/deploy fails while the two differ.
+k8s-sync:
+	cp config/policy.yaml deploy/k8s/policy.yaml
 
 clean:
 	rm -rf dist bin data

@@ -9,9 +9,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// TestDistributionComponents pins what builder-config.yaml puts into the binary: the only
-// receiver is extevents (no otlp receiver bypassing its limits), event data leaves through
-// egress (debug is for development), and the operational extensions are there.
+// TestDistributionComponents pins what builder-config.yaml puts into the production binary: the
+// only receiver is extevents (no otlp receiver bypassing its limits), event data leaves only
+// through egress (no `debug` exporter: it logs records past the guard; it lives in the
+// development build, builder-config-dev.yaml), and the operational extensions are there.
 func TestDistributionComponents(t *testing.T) {
 	code, out := runToExit(t, t.TempDir(), nil, "components")
 	require.Equal(t, 0, code, out)
@@ -41,9 +42,10 @@ func TestDistributionComponents(t *testing.T) {
 	assert.NotEqual(t, "0.0.0-dev", comps.BuildInfo.Version, "make build stamps the repository version")
 	assert.Equal(t, []string{"extevents"}, names(comps.Receivers))
 	assert.Equal(t, []string{"memory_limiter", "minimize"}, names(comps.Processors))
-	assert.Equal(t, []string{"debug", "egress"}, names(comps.Exporters))
+	assert.Equal(t, []string{"egress"}, names(comps.Exporters))
+	assert.NotContains(t, out, "debugexporter", "the production build has no debug exporter")
 	assert.Empty(t, names(comps.Connectors))
-	assert.Equal(t, []string{"bearertokenauth", "file_storage", "health_check"}, names(comps.Extensions))
+	assert.Equal(t, []string{"bearertokenauth", "file_storage", "health_check", "pprof"}, names(comps.Extensions))
 	schemes := []string{}
 	for _, p := range comps.Providers {
 		schemes = append(schemes, p.Scheme)
