@@ -5,6 +5,7 @@
 #
 # The build stage runs the same `make build` as a developer machine (ocb pinned in the
 # Makefile, modules through the Go proxy); the runtime stage is distroless, static, non-root.
+# Without a Docker daemon, `make release` builds the equivalent OCI image (docs/release.md).
 
 ARG GO_VERSION=1.26.8
 
@@ -21,6 +22,9 @@ RUN rm -rf bin dist data && make build VERSION="${VERSION}"
 RUN mkdir -p /out/var/lib/otelcol-sbi
 
 FROM gcr.io/distroless/static-debian12:nonroot
+# The collector release this distribution is built on (the Makefile's OTELCOL_VERSION;
+# release/versions_test.go checks they agree).
+LABEL io.opentelemetry.collector.version="0.165.0"
 COPY --from=build /src/dist/otelcol-sbi /usr/local/bin/otelcol-sbi
 COPY config/policy.yaml /etc/otelcol-sbi/policy.yaml
 COPY deploy/container/otelcol.yaml /etc/otelcol-sbi/otelcol.yaml
