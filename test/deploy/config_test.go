@@ -80,6 +80,13 @@ func checkPinnedNaming(t *testing.T, name string, cfg map[string]any) {
 	for k, v := range pinnedNaming {
 		assert.Equal(t, v, prom[k], "%s: prometheus reader %s pinned", name, k)
 	}
+}
+
+// checkPprof: the deployed configs run pprof, on loopback only. (The examples under config/ do
+// not: several of them run side by side on one machine, in the tests too, and would contend for
+// its port.)
+func checkPprof(t *testing.T, name string, cfg map[string]any) {
+	t.Helper()
 	assert.Contains(t, get(t, cfg, "service", "extensions"), "pprof", "%s: pprof extension", name)
 	pprof := str(t, cfg, "extensions", "pprof", "endpoint")
 	host, _, err := net.SplitHostPort(pprof)
@@ -87,16 +94,27 @@ func checkPinnedNaming(t *testing.T, name string, cfg map[string]any) {
 	assert.Equal(t, "127.0.0.1", host, "%s: pprof on loopback only", name)
 }
 
-// TestShippedConfigs: the container image's config and the Kubernetes config validate with the
-// binary and pin the metric naming; the Operator and Helm configs are checked in their tests.
+// TestShippedConfigs: every shipped config pins the metric naming; the container image's and
+// the Kubernetes config also run pprof on loopback and validate with the binary here (the
+// examples under config/ are validated and run by test/e2e; the Operator and Helm configs are
+// checked in their own tests).
 func TestShippedConfigs(t *testing.T) {
+	examples, err := filepath.Glob(filepath.Join(root(t), "config", "otelcol*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, examples)
+	for _, f := range examples {
+		rel, _ := filepath.Rel(root(t), f)
+		checkPinnedNaming(t, rel, parseConfig(t, string(read(t, f))))
+	}
 	for _, tc := range []struct{ name, file, policy string }{
 		{"container", filepath.Join("deploy", "container", "otelcol.yaml"), "/etc/otelcol-sbi/policy.yaml"},
 		{"k8s", filepath.Join("deploy", "k8s", "otelcol.yaml"), "/etc/otelcol-sbi/policy.yaml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			text := string(read(t, root(t), tc.file))
-			checkPinnedNaming(t, tc.name, parseConfig(t, text))
+			cfg := parseConfig(t, text)
+			checkPinnedNaming(t, tc.name, cfg)
+			checkPprof(t, tc.name, cfg)
 			validate(t, tc.name, withLocalPolicy(t, text, tc.policy), podEnv...)
 		})
 	}

@@ -125,6 +125,7 @@ func TestHelmValues(t *testing.T) {
 	assert.EqualValues(t, v.Ports["otlp-http"].ContainerPort, portOf(t, "x"+str(t, cfg, "receivers", "extevents", "endpoint")[len("${env:MY_POD_IP}"):]))
 	assert.EqualValues(t, v.Ports["metrics"].ContainerPort, get(t, cfg, "service", "telemetry", "metrics", "readers", 0, "pull", "exporter", "prometheus", "port"))
 	checkPinnedNaming(t, "helm", cfg)
+	checkPprof(t, "helm", cfg)
 	checkPipeline(t, "helm", cfg)
 	raw, err := yaml.Marshal(cfg)
 	require.NoError(t, err)
