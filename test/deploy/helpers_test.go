@@ -3,7 +3,6 @@ package deploy
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -145,11 +144,4 @@ func pick(t *testing.T, objs []object, kind string, name ...string) object {
 	}
 	require.Len(t, found, 1, "one %s %v expected", kind, name)
 	return found[0]
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(fmt.Sprint(err))
-	}
-	return v
 }
