@@ -47,11 +47,14 @@ trap 'rm -rf "$scratch"' EXIT
 mkdir -p "$scratch/src/dist"
 git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$scratch/src"
 cp dist/go.mod dist/go.sum dist/*.go LICENSE "$scratch/src/dist/"
+# The SBOM hashes the local replacement module (the repository root, `..` of dist/): fixed file
+# times, and the git directory outside it, keep that hash a function of the sources only.
+find "$scratch/src" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 (
-  cd "$scratch/src"
+  cd "$scratch"
   export GIT_AUTHOR_NAME=release GIT_AUTHOR_EMAIL=release@localhost GIT_COMMITTER_NAME=release \
     GIT_COMMITTER_EMAIL=release@localhost GIT_AUTHOR_DATE="@$SOURCE_DATE_EPOCH" GIT_COMMITTER_DATE="@$SOURCE_DATE_EPOCH"
-  git init -q . && git add -A && git commit -qm "release $version" && git tag "v${version#v}"
+  git init -q . && git add -A src && git commit -qm "release $version" && git tag "v${version#v}"
 )
 (cd release && "$GO" tool cyclonedx-gomod app -json -licenses -noserial -notimestamp \
   -output "$out/otelcol-sbi_${version}.cdx.json" -main . "$scratch/src/dist")
