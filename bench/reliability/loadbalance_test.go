@@ -31,9 +31,11 @@ processors:
   memory_limiter:
     check_interval: 100ms
     limit_mib: 256
-  minimize: {}
+  minimize:
+    policy_file: {{POLICY}}
 exporters:
   egress/backend:
+    policy_file: {{POLICY}}
     otlp:
       protocol: http
       endpoint: http://{{BACKEND}}
@@ -105,11 +107,13 @@ func haproxyBin(t *testing.T) string {
 func TestLoadBalancedKill(t *testing.T) {
 	hp := haproxyBin(t)
 	const consumers, batch = 4, 50
+	policy, err := filepath.Abs(filepath.Join("testdata", "policy-loadgen.yaml"))
+	require.NoError(t, err)
 	backend := newNode(t, "backend", backendConfig, map[string]string{"OUT": "out.jsonl"})
 	var fronts [2]*node
 	for i := range fronts {
 		fronts[i] = newNode(t, fmt.Sprintf("front%d", i), lbFrontConfig, map[string]string{
-			"QUEUE_DIR": t.TempDir(), "BACKEND": backend.endpoint, "CONSUMERS": fmt.Sprint(consumers),
+			"QUEUE_DIR": t.TempDir(), "BACKEND": backend.endpoint, "CONSUMERS": fmt.Sprint(consumers), "POLICY": policy,
 		})
 	}
 	backend.start()
