@@ -14,47 +14,17 @@ import (
 
 	"github.com/sbi-telemetry/otelcol-sbi/bench/harness"
 	"github.com/sbi-telemetry/otelcol-sbi/bench/loadgen"
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 )
 
 // lbFrontConfig is frontOTLPConfig with the sending queue's consumers fixed, because they bound
-// the duplicates a crash can cause (see TestLoadBalancedKill).
-const lbFrontConfig = `
-extensions:
-  file_storage:
-    directory: {{QUEUE_DIR}}
-receivers:
-  extevents:
-    endpoint: {{ENDPOINT}}
-    rate_limit:
-      requests_per_second: 0
-processors:
-  memory_limiter:
-    check_interval: 100ms
-    limit_mib: 256
-  minimize:
-    policy_file: {{POLICY}}
-exporters:
-  egress/backend:
-    policy_file: {{POLICY}}
-    otlp:
-      protocol: http
-      endpoint: http://{{BACKEND}}
-    sending_queue:
-      storage: file_storage
-      num_consumers: {{CONSUMERS}}
-    retry_on_failure:
-      enabled: true
-      initial_interval: 100ms
-      max_interval: 1s
-      max_elapsed_time: 0s
-service:
-  extensions: [file_storage]
-  pipelines:
-    logs:
-      receivers: [extevents]
-      processors: [memory_limiter, minimize]
-      exporters: [egress/backend]
-` + telemetryYAML
+// the duplicates a crash can cause (see TestLoadBalancedKill). The queue does not batch (the
+// exporterhelper default), so a consumer holds one client request.
+func lbFrontConfig(queueDir, backend string, consumers int) testworkload.Config {
+	cfg := frontOTLPConfig(queueDir, backend)
+	cfg.Exporter["sending_queue"] = map[string]any{"storage": "file_storage", "num_consumers": consumers}
+	return cfg
+}
 
 // haproxyConfig balances HTTP requests over the collectors round-robin. A collector that does
 // not accept TCP connections is taken out after two failed checks 200 ms apart and put back
@@ -107,14 +77,10 @@ func haproxyBin(t *testing.T) string {
 func TestLoadBalancedKill(t *testing.T) {
 	hp := haproxyBin(t)
 	const consumers, batch = 4, 50
-	policy, err := filepath.Abs(filepath.Join("testdata", "policy-loadgen.yaml"))
-	require.NoError(t, err)
-	backend := newNode(t, "backend", backendConfig, map[string]string{"OUT": "out.jsonl"})
+	backend := newNode(t, "backend", backendConfig("out.jsonl"))
 	var fronts [2]*node
 	for i := range fronts {
-		fronts[i] = newNode(t, fmt.Sprintf("front%d", i), lbFrontConfig, map[string]string{
-			"QUEUE_DIR": t.TempDir(), "BACKEND": backend.endpoint, "CONSUMERS": fmt.Sprint(consumers), "POLICY": policy,
-		})
+		fronts[i] = newNode(t, fmt.Sprintf("front%d", i), lbFrontConfig(t.TempDir(), backend.endpoint, consumers))
 	}
 	backend.start()
 	for _, f := range fronts {
@@ -122,7 +88,9 @@ func TestLoadBalancedKill(t *testing.T) {
 	}
 
 	// The balancer, with a generated config, started and stopped by its PID.
-	lbAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	lbPorts, err := testworkload.FreePorts(1)
+	require.NoError(t, err)
+	lbAddr := fmt.Sprintf("127.0.0.1:%d", lbPorts[0])
 	servers := ""
 	for i, f := range fronts {
 		servers += fmt.Sprintf("    server c%d %s check inter 200ms fall 2 rise 1\n", i, f.endpoint)
