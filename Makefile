@@ -60,7 +60,7 @@ $(CLIENTJS)/node_modules/.package-lock.json: $(CLIENTJS)/package.json $(CLIENTJS
 # distribution's build (ocb, `replace` of this module) inherits; this way the shipped binary's
 # dependency graph does not depend on the linter's.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-GO_MODULES := . bench bench/micro bench/fileexporter-baseline test/deploy
+GO_MODULES := . bench bench/micro bench/fileexporter-baseline test/deploy test/deploy/operator release
 lint:
 	@files=$$(find . -name '*.go' -not -path './dist/*' -not -path './bench/reference/dist/*' -not -path '*/node_modules/*' -not -path './.git/*'); \
 	  unformatted=$$(gofmt -l $$files); \
