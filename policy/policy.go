@@ -236,16 +236,20 @@ func (p *Policy) event(lr plog.LogRecord) (*eventRule, RecordReason) {
 }
 
 // Apply minimizes ld in place. Its new content is built: one resource per
-// input resource that keeps a record, holding only the allowed resource
-// attributes and the policy stamp; one empty scope; and each record of a named
-// event rebuilt from its named fields (record.go). Records of other events, and
+// distinct minimized resource, holding only the allowed resource attributes
+// and the policy stamp; one empty scope; and each record of a named event
+// rebuilt from its named fields (record.go). Records of other events, and
 // every field, attribute, scope and schema URL nothing names, are gone.
+//
+// Records whose resources minimize to the same attributes share one output
+// resource: which records came from the same client is not data the policy
+// names (it would link one client's events), and fewer resources cost less.
 func (p *Policy) Apply(ld plog.Logs) Stats {
 	var st Stats
 	ps := p.newPass(&st)
 	rls := ld.ResourceLogs()
 	out := plog.NewResourceLogsSlice()
-	out.EnsureCapacity(rls.Len())
+	var built []builtResource
 	for _, rl := range rls.All() {
 		var osl plog.ScopeLogs
 		started := false
@@ -264,9 +268,15 @@ func (p *Policy) Apply(ld plog.Logs) Stats {
 				continue
 			}
 			if !started {
-				orl := out.AppendEmpty()
-				ps.applyResource(rl.Resource(), orl.Resource())
-				osl = orl.ScopeLogs().AppendEmpty()
+				attrs := ps.canonResource(rl.Resource())
+				i := findResource(built, attrs)
+				if i < 0 {
+					orl := out.AppendEmpty()
+					ps.applyResource(rl.Resource(), orl.Resource(), attrs)
+					i = len(built)
+					built = append(built, builtResource{attrs: append([]canonAttr(nil), attrs...), scope: orl.ScopeLogs().AppendEmpty()})
+				}
+				osl = built[i].scope
 				started = true
 			}
 			sl.LogRecords().MoveAndAppendTo(osl.LogRecords())
@@ -275,6 +285,34 @@ func (p *Policy) Apply(ld plog.Logs) Stats {
 	rls.RemoveIf(func(plog.ResourceLogs) bool { return true })
 	out.MoveAndAppendTo(rls)
 	return st
+}
+
+// builtResource is an output resource of Apply: its canonical attributes and
+// its one scope.
+type builtResource struct {
+	attrs []canonAttr
+	scope plog.ScopeLogs
+}
+
+func findResource(built []builtResource, attrs []canonAttr) int {
+	for i := range built {
+		if sameAttrs(built[i].attrs, attrs) {
+			return i
+		}
+	}
+	return -1
+}
+
+func sameAttrs(a, b []canonAttr) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].key != b[i].key || a[i].typ != b[i].typ || a[i].str != b[i].str || a[i].num != b[i].num {
+			return false
+		}
+	}
+	return true
 }
 
 // Check reports the first way a record does not conform to the policy, or

@@ -362,3 +362,34 @@ func TestCheckURLRequiresSanitizedForm(t *testing.T) {
 	lr.Attributes().PutStr("search.trigger", "auto")
 	assert.Equal(t, ViolationAttribute, p.Check(rl.Resource(), rl.ScopeLogs().At(0).Scope(), lr))
 }
+
+// TestApplyMergesResources: records of resources that minimize to the same
+// attributes end up under one resource (the per-client grouping is gone);
+// different versions stay apart; Apply stays idempotent.
+func TestApplyMergesResources(t *testing.T) {
+	p := testSeed(t)
+	ld := plog.NewLogs()
+	for i, v := range []string{"3.2.1", "3.2.1", "3.3.0", "3.2.1"} {
+		rl := ld.ResourceLogs().AppendEmpty()
+		rl.Resource().Attributes().PutStr("service.name", "sbi-extension")
+		rl.Resource().Attributes().PutStr("service.version", v)
+		rl.Resource().Attributes().PutStr("client.install_id", "install-"+string(rune('a'+i)))
+		lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+		lr.SetEventName("ui.interaction")
+		lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(testNow))
+		lr.Attributes().PutStr("ui.action", "click")
+	}
+	st := p.Apply(ld)
+	assert.Equal(t, 4, st.AttributesDropped[AttrNotAllowed], "every install id is dropped and counted")
+	require.Equal(t, 2, ld.ResourceLogs().Len())
+	counts := map[string]int{}
+	for _, rl := range ld.ResourceLogs().All() {
+		v, _ := rl.Resource().Attributes().Get("service.version")
+		require.Equal(t, 1, rl.ScopeLogs().Len())
+		counts[v.Str()] = rl.ScopeLogs().At(0).LogRecords().Len()
+	}
+	assert.Equal(t, map[string]int{"3.2.1": 3, "3.3.0": 1}, counts)
+	once := mustMarshal(t, ld)
+	p.Apply(ld)
+	assert.Equal(t, once, mustMarshal(t, ld), "idempotent")
+}

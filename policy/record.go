@@ -429,11 +429,10 @@ func (p *Policy) resourceRule(k string) (*attrRule, AttrReason) {
 	return nil, AttrNotAllowed
 }
 
-// applyResource puts the canonical form of res into out, a new resource:
-// res itself with its attributes made canonical when that leaves nothing
-// else (its wire size proves it), else built in an empty resource.
-func (ps *pass) applyResource(res, out pcommon.Resource) {
-	attrs := ps.canonResource(res)
+// applyResource puts attrs, the canonical form of res, into out, a new
+// resource: res itself with its attributes made canonical when that leaves
+// nothing else (its wire size proves it), else built in an empty resource.
+func (ps *pass) applyResource(res, out pcommon.Resource, attrs []canonAttr) {
 	res.MoveTo(out)
 	syncAttrs(attrs, out.Attributes())
 	if out.DroppedAttributesCount() != 0 {
