@@ -433,11 +433,13 @@ func ConformingBatch(seed uint64, policyVersion string, at time.Time) plog.Logs 
 	ld := plog.NewLogs()
 	per := BatchRecords / BatchResources
 	n := 0
-	for range BatchResources {
+	for r := range BatchResources {
 		rl := ld.ResourceLogs().AppendEmpty()
 		attrs := rl.Resource().Attributes()
 		attrs.PutStr("service.name", "sbi-extension")
-		attrs.PutStr("service.version", g.pick("3.2.1", "3.2.0", "3.3.0"))
+		// One version per resource: Apply merges resources that minimize alike,
+		// so a minimized batch has no two equal resources.
+		attrs.PutStr("service.version", fmt.Sprintf("3.%d.%d", r/3, r%3))
 		attrs.PutStr("privacy.policy.version", policyVersion)
 		sl := rl.ScopeLogs().AppendEmpty()
 		for range per {
