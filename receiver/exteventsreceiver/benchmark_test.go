@@ -4,71 +4,24 @@
 package exteventsreceiver
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/sbi-telemetry/otelcol-sbi/internal/testworkload"
 	"github.com/sbi-telemetry/otelcol-sbi/receiver/exteventsreceiver/internal/metadata"
 )
 
-// realisticEvents returns n events in the mix an extension sends: UI
-// interactions, settings snapshots and searches with a page URL.
-func realisticEvents(n int) []map[string]any {
-	base := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC).UnixMilli()
-	events := make([]map[string]any, 0, n)
-	for i := 0; i < n; i++ {
-		var ev map[string]any
-		switch i % 5 {
-		case 0, 1, 2:
-			ev = map[string]any{"name": "ui.interaction", "attributes": map[string]any{
-				"ui.surface": "popup", "ui.control": fmt.Sprintf("control_%d", i%7), "ui.action": "click"}}
-		case 3:
-			ev = map[string]any{"name": "settings.state", "attributes": map[string]any{
-				"setting.open_in_new_tab": true, "setting.show_page_button": false, "setting.context_menu": true,
-				"setting.marketplace_alibaba": true, "setting.marketplace_aliexpress": true, "setting.marketplace_1688": false}}
-		default:
-			ev = map[string]any{"name": "search.started", "attributes": map[string]any{
-				"search.trigger": "context_menu", "search.marketplace": "aliexpress",
-				"url.full": fmt.Sprintf("https://www.example.com/item/10050061234567%02d.html?spm=a2g0o.home.0.0&pdp_npi=4", i)}}
-		}
-		ev["time"] = base + int64(i)*250
-		events = append(events, ev)
-	}
-	return events
-}
-
-// realisticPayloads builds the same events as compact JSON, OTLP JSON and OTLP protobuf.
+// realisticPayloads is the shared extension workload (internal/testworkload,
+// the same events the end-to-end and micro benchmarks send) as compact JSON,
+// OTLP JSON and OTLP protobuf.
 func realisticPayloads(tb testing.TB, n int) (compact, otlpJSONBody, otlpProtoBody []byte) {
-	events := realisticEvents(n)
-	compact, err := json.Marshal(map[string]any{"service_version": "3.2.1", "events": events})
-	require.NoError(tb, err)
-
-	ld := plog.NewLogs()
-	rl := ld.ResourceLogs().AppendEmpty()
-	rl.Resource().Attributes().PutStr("service.name", "sbi-extension")
-	rl.Resource().Attributes().PutStr("service.version", "3.2.1")
-	sl := rl.ScopeLogs().AppendEmpty()
-	sl.Scope().SetName("sbi-extension-ui")
-	for _, ev := range events {
-		lr := sl.LogRecords().AppendEmpty()
-		lr.SetEventName(ev["name"].(string))
-		lr.SetTimestamp(pcommon.Timestamp(ev["time"].(int64) * int64(time.Millisecond)))
-		lr.SetObservedTimestamp(lr.Timestamp())
-		require.NoError(tb, lr.Attributes().FromRaw(ev["attributes"].(map[string]any)))
-	}
-	req := plogotlp.NewExportRequestFromLogs(ld)
-	otlpJSONBody, err = req.MarshalJSON()
-	require.NoError(tb, err)
-	otlpProtoBody, err = req.MarshalProto()
+	compact, otlpJSONBody, otlpProtoBody, err := testworkload.Payloads(n)
 	require.NoError(tb, err)
 	return compact, otlpJSONBody, otlpProtoBody
 }
