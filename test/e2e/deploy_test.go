@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,13 +9,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"gopkg.in/yaml.v3"
 )
 
 // The Dockerfile must agree with the collector config it ships. The Kubernetes, Operator and
 // Helm files are checked by test/deploy (a module of its own, with the API types).
-
-type manifest = map[string]any
 
 // get walks a path of map keys and list indexes through decoded YAML.
 func get(t *testing.T, v any, path ...any) any {
@@ -51,47 +45,6 @@ func list(t *testing.T, v any, path ...any) []any {
 	l, ok := get(t, v, path...).([]any)
 	require.True(t, ok, "%v is not a list", path)
 	return l
-}
-
-// loadManifests decodes every document of deploy/k8s's resources, by kind, and adds the
-// ConfigMap that kustomize's configMapGenerator makes from the files it lists. (test/deploy
-// renders the kustomization with kustomize itself and checks it against the API types.)
-func loadManifests(t *testing.T) map[string]manifest {
-	t.Helper()
-	dir := filepath.Join(repoRoot(t), "deploy", "k8s")
-	var k manifest
-	require.NoError(t, yaml.Unmarshal(mustRead(t, filepath.Join(dir, "kustomization.yaml")), &k))
-	byKind := map[string]manifest{}
-	for _, r := range list(t, k, "resources") {
-		dec := yaml.NewDecoder(bytes.NewReader(mustRead(t, filepath.Join(dir, r.(string)))))
-		for {
-			var m manifest
-			err := dec.Decode(&m)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			require.NoError(t, err, "%s does not parse", r)
-			if m == nil {
-				continue
-			}
-			kind := str(t, m, "kind")
-			require.NotEmpty(t, str(t, m, "metadata", "name"), r)
-			if _, dup := byKind[kind]; !dup {
-				byKind[kind] = m
-			}
-		}
-	}
-	gens := list(t, k, "configMapGenerator")
-	require.Len(t, gens, 1)
-	data := map[string]any{}
-	for _, f := range list(t, gens[0], "files") {
-		data[f.(string)] = string(mustRead(t, filepath.Join(dir, f.(string))))
-	}
-	byKind["ConfigMap"] = manifest{"kind": "ConfigMap", "metadata": map[string]any{"name": str(t, gens[0], "name")}, "data": data}
-	for _, kind := range []string{"StatefulSet", "Service", "HorizontalPodAutoscaler"} {
-		require.Contains(t, byKind, kind)
-	}
-	return byKind
 }
 
 // TestDockerfile checks the image builds with `make build` and runs what deploy/ configures.
