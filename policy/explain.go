@@ -100,6 +100,7 @@ func (p *Policy) WithClock(now func() time.Time) *Policy {
 func (p *Policy) Explain(ld plog.Logs) Explanation {
 	var x Explanation
 	ps := p.newPass(nil)
+	defer ps.release()
 	for ri, rl := range ld.ResourceLogs().All() {
 		x.Resources = append(x.Resources, ps.explainResource(ri, rl))
 		for si, sl := range rl.ScopeLogs().All() {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -38,8 +39,69 @@ func FuzzMatcherAgreesWithRegexp(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := m.MatchString(in), re.MatchString(in); got != want {
+		want := re.MatchString(in)
+		if got := m.MatchString(in); got != want {
 			t.Fatalf("pattern %q input %q: matcher %v, regexp %v", p, in, got, want)
 		}
+		// Asked again, and asked of a matcher that has seen other inputs
+		// (its memo warm), the answer is the same.
+		if got := m.MatchString(in); got != want {
+			t.Fatalf("pattern %q input %q, asked again: matcher %v, regexp %v", p, in, got, want)
+		}
+		shared := sharedMatchers[uint(i)%uint(len(matcherPatterns))]
+		if got := shared.MatchString(in); got != want {
+			t.Fatalf("pattern %q input %q, warm matcher: %v, regexp %v", p, in, got, want)
+		}
 	})
+}
+
+// sharedMatchers are compiled once, so the fuzzer's inputs warm their memos.
+var sharedMatchers = func() []matcher {
+	var out []matcher
+	for _, p := range matcherPatterns {
+		m, _, err := compileMatcher(p)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, m)
+	}
+	return out
+}()
+
+// TestMemoMatcherRemembersOnlyAccepted: the memo answers a repeated value
+// as the regexp does, through collisions (more values than slots), and
+// holds only values the pattern accepted.
+func TestMemoMatcherRemembersOnlyAccepted(t *testing.T) {
+	const chrome = `^(0|[1-9][0-9]{0,3})(\.(0|[1-9][0-9]{0,3})){0,3}$`
+	m, re, err := compileMatcher(chrome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	memo, ok := m.(*memoMatcher)
+	if !ok {
+		t.Fatalf("%s: got %T, want the memo", chrome, m)
+	}
+	var inputs []string
+	for i := range 3 * len(memo.slots) {
+		inputs = append(inputs, fmt.Sprintf("%d.%d", i/10, i%10), fmt.Sprintf("%d.x", i), fmt.Sprintf("0%d", i))
+	}
+	for round := range 3 {
+		for _, in := range inputs {
+			if got, want := m.MatchString(in), re.MatchString(in); got != want {
+				t.Fatalf("round %d %q: memo %v, regexp %v", round, in, got, want)
+			}
+		}
+	}
+	held := 0
+	for i := range memo.slots {
+		if p := memo.slots[i].Load(); p != nil {
+			held++
+			if !re.MatchString(*p) {
+				t.Errorf("memo holds %q, which the pattern refuses", *p)
+			}
+		}
+	}
+	if held == 0 {
+		t.Error("the memo holds nothing after repeated accepted values")
+	}
 }

@@ -106,6 +106,7 @@ type Policy struct {
 	url           *pageurl.Generalizer
 	pseudonymizer *pseudonymizer
 	resource      map[string]*attrRule
+	resourceIndex index[*attrRule]
 	stamp         *attrRule // privacy.policy.version: this policy's version only
 	events        map[string]*eventRule
 	eventIndex    index[*eventRule]
@@ -247,9 +248,9 @@ func (p *Policy) event(lr plog.LogRecord) (*eventRule, RecordReason) {
 func (p *Policy) Apply(ld plog.Logs) Stats {
 	var st Stats
 	ps := p.newPass(&st)
+	defer ps.release()
 	rls := ld.ResourceLogs()
 	out := plog.NewResourceLogsSlice()
-	var built []builtResource
 	for _, rl := range rls.All() {
 		var osl plog.ScopeLogs
 		started := false
@@ -269,14 +270,16 @@ func (p *Policy) Apply(ld plog.Logs) Stats {
 			}
 			if !started {
 				attrs := ps.canonResource(rl.Resource())
-				i := findResource(built, attrs)
+				i := ps.findResource(attrs)
 				if i < 0 {
 					orl := out.AppendEmpty()
 					ps.applyResource(rl.Resource(), orl.Resource(), attrs)
-					i = len(built)
-					built = append(built, builtResource{attrs: append([]canonAttr(nil), attrs...), scope: orl.ScopeLogs().AppendEmpty()})
+					i = len(ps.built)
+					from := len(ps.builtAttrs)
+					ps.builtAttrs = append(ps.builtAttrs, attrs...)
+					ps.built = append(ps.built, builtResource{from: from, to: len(ps.builtAttrs), scope: orl.ScopeLogs().AppendEmpty()})
 				}
-				osl = built[i].scope
+				osl = ps.built[i].scope
 				started = true
 			}
 			sl.LogRecords().MoveAndAppendTo(osl.LogRecords())
@@ -287,16 +290,16 @@ func (p *Policy) Apply(ld plog.Logs) Stats {
 	return st
 }
 
-// builtResource is an output resource of Apply: its canonical attributes and
-// its one scope.
+// builtResource is an output resource of Apply: where its canonical
+// attributes are in the pass's builtAttrs, and its one scope.
 type builtResource struct {
-	attrs []canonAttr
-	scope plog.ScopeLogs
+	from, to int
+	scope    plog.ScopeLogs
 }
 
-func findResource(built []builtResource, attrs []canonAttr) int {
-	for i := range built {
-		if sameAttrs(built[i].attrs, attrs) {
+func (ps *pass) findResource(attrs []canonAttr) int {
+	for i, b := range ps.built {
+		if sameAttrs(ps.builtAttrs[b.from:b.to], attrs) {
 			return i
 		}
 	}
@@ -321,6 +324,7 @@ func sameAttrs(a, b []canonAttr) bool {
 // mutable (their wire size is measured in place).
 func (p *Policy) Check(res pcommon.Resource, scope pcommon.InstrumentationScope, lr plog.LogRecord) Violation {
 	ps := p.newPass(nil)
+	defer ps.release()
 	if v := ps.checkResource(res); v != None {
 		return v
 	}
@@ -337,6 +341,7 @@ func (p *Policy) Check(res pcommon.Resource, scope pcommon.InstrumentationScope,
 func (p *Policy) Guard(ld plog.Logs) GuardStats {
 	var gs GuardStats
 	ps := p.newPass(nil)
+	defer ps.release()
 	rls := ld.ResourceLogs()
 	out := plog.NewResourceLogsSlice()
 	out.EnsureCapacity(rls.Len())

@@ -3,6 +3,7 @@ package policy
 import (
 	"math"
 	"math/bits"
+	"sync"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -26,10 +27,33 @@ type pass struct {
 	// size (pdata sizes only whole messages of these kinds).
 	sizeRL plog.ResourceLogs
 	sizeSL plog.ScopeLogs
+
+	// Apply's output resources: built[i]'s canonical attributes are
+	// builtAttrs[built[i].from:built[i].to].
+	built      []builtResource
+	builtAttrs []canonAttr
 }
 
+// Passes are pooled: their scratch (the canonical attribute lists, the
+// wrappers, the output resource table) is reused instead of allocated per
+// batch. release clears every reference to data before a pass goes back.
+var passes = sync.Pool{New: func() any { return new(pass) }}
+
 func (p *Policy) newPass(st *Stats) *pass {
-	return &pass{p: p, now: pcommon.NewTimestampFromTime(p.now()), keys: p.dayKeys(), st: st}
+	ps := passes.Get().(*pass)
+	ps.p, ps.now, ps.keys, ps.st = p, pcommon.NewTimestampFromTime(p.now()), p.dayKeys(), st
+	return ps
+}
+
+func (ps *pass) release() {
+	clear(ps.canon.attrs[:cap(ps.canon.attrs)])
+	ps.canon = canonRecord{attrs: ps.canon.attrs[:0]}
+	clear(ps.built)
+	ps.built = ps.built[:0]
+	clear(ps.builtAttrs[:cap(ps.builtAttrs)])
+	ps.builtAttrs = ps.builtAttrs[:0]
+	ps.p, ps.keys, ps.st, ps.inPlace = nil, nil, nil, false
+	passes.Put(ps)
 }
 
 // canonRecord holds the canonical (minimized) value of every field the
@@ -423,7 +447,7 @@ func (p *Policy) resourceRule(k string) (*attrRule, AttrReason) {
 	if k == VersionAttribute {
 		return p.stamp, 0
 	}
-	if r, ok := p.resource[k]; ok {
+	if r, ok := p.resourceIndex.get(k); ok {
 		return r, 0
 	}
 	return nil, AttrNotAllowed

@@ -188,6 +188,7 @@ func (c *compiler) compile(s *spec) *Policy {
 		}
 	}
 	p.eventIndex = newIndex(p.events)
+	p.resourceIndex = newIndex(p.resource)
 	if _, ok := p.resource[VersionAttribute]; ok {
 		c.fail(fmt.Sprintf("resource.attributes.%q", VersionAttribute), "is stamped by the collector and cannot be allowed from input")
 	}

@@ -1,6 +1,7 @@
 package pageurl
 
 import (
+	"hash/maphash"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -168,6 +169,9 @@ func (g *Generalizer) run(raw string, ex *explainer) (string, bool) {
 	if string(buf) == raw { // no allocation: the common case on re-checks
 		return raw, true
 	}
+	if g.outputs != nil && ex == nil {
+		return g.outputs.intern(buf), true
+	}
 	return string(buf), true
 }
 
@@ -320,6 +324,28 @@ func (c *hostCache) slot(host string) *atomic.Pointer[hostEntry] {
 		h = (h ^ uint32(host[i])) * 16777619
 	}
 	return &c.slots[h%uint32(len(c.slots))]
+}
+
+// outputCache interns generalized URLs. Generalizing collapses the pages of
+// a kind on a site to one string (that is its purpose), so the same few
+// outputs recur and returning the remembered string saves an allocation per
+// URL. Direct-mapped like hostCache, bounded, safe for concurrent use; it
+// holds only outputs, which are what the policy lets leave.
+type outputCache struct {
+	seed  maphash.Seed
+	slots [1024]atomic.Pointer[string]
+}
+
+func newOutputCache() *outputCache { return &outputCache{seed: maphash.MakeSeed()} }
+
+func (c *outputCache) intern(b []byte) string {
+	slot := &c.slots[maphash.Bytes(c.seed, b)%uint64(len(c.slots))]
+	if p := slot.Load(); p != nil && *p == string(b) {
+		return *p
+	}
+	s := string(b)
+	slot.Store(&s)
+	return s
 }
 
 // ipBearing reports whether subdomain labels spell an IP address the way

@@ -3,6 +3,7 @@ package pageurl
 import (
 	"os"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -237,5 +238,35 @@ func TestREADMETable(t *testing.T) {
 	}
 	if rows < 40 {
 		t.Fatalf("the README's example table has %d rows, want at least 40", rows)
+	}
+}
+
+// TestCachesChangeNoAnswer: the host and output caches are optimizations,
+// not rules. A generalizer using them answers every table URL exactly as one
+// without them, from several goroutines at once (run with -race), and an
+// output seen before is returned without a new allocation.
+func TestCachesChangeNoAnswer(t *testing.T) {
+	cached := seed()
+	plain := *cached
+	plain.hosts, plain.outputs = nil, nil
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for round := range 3 {
+				for _, tc := range generalizeCases {
+					want, wantOK := plain.Generalize(tc.in)
+					got, ok := cached.Generalize(tc.in)
+					if got != want || ok != wantOK {
+						t.Errorf("round %d %q: cached (%q, %v), uncached (%q, %v)", round, tc.in, got, ok, want, wantOK)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	const in = "https://www.aliexpress.com/item/1005006841234567.html?spm=a2g0o"
+	cached.Generalize(in)
+	if n := testing.AllocsPerRun(50, func() { cached.Generalize(in) }); n != 0 {
+		t.Errorf("a repeated item page allocates %v times, want 0 (output interned)", n)
 	}
 }

@@ -81,6 +81,7 @@ type Generalizer struct {
 	sites      map[string]*site // registrable domain → its templates
 	siteList   []*site
 	hosts      *hostCache
+	outputs    *outputCache
 }
 
 type site struct {
@@ -103,7 +104,7 @@ type tseg struct {
 // returned Generalizer is only meaningful when fail was never called.
 func Compile(s *Spec, fail func(rule, msg string)) *Generalizer {
 	failf := func(rule, format string, args ...any) { fail(rule, fmt.Sprintf(format, args...)) }
-	g := &Generalizer{mode: modeGeneralize, maxLen: MaxLength}
+	g := &Generalizer{mode: modeGeneralize, maxLen: MaxLength, outputs: newOutputCache()}
 	switch s.Mode {
 	case "", "generalize":
 	case "template":
