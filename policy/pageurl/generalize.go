@@ -52,6 +52,11 @@ func (g *Generalizer) run(raw string, ex *explainer) (string, bool) {
 		note(ex, "url", raw, "", "dropped: empty or longer than max_length")
 		return "", false
 	}
+	if ex == nil && g.outputs.has(raw) {
+		// An output is its own generalization (idempotence, fuzzed): the
+		// egress guard's re-check of what minimize wrote ends here.
+		return raw, true
+	}
 	for i := 0; i < len(raw); i++ {
 		if c := raw[i]; c <= ' ' || c >= 0x7f || c == '\\' {
 			note(ex, "url", raw, "", "dropped: space, control, non-ASCII or backslash (not what a browser sends)")
@@ -166,11 +171,11 @@ func (g *Generalizer) run(raw string, ex *explainer) (string, bool) {
 		note(ex, "url", raw, "", "dropped: longer than max_length once generalized")
 		return "", false
 	}
-	if string(buf) == raw { // no allocation: the common case on re-checks
-		return raw, true
-	}
 	if g.outputs != nil && ex == nil {
 		return g.outputs.intern(buf), true
+	}
+	if string(buf) == raw { // no allocation
+		return raw, true
 	}
 	return string(buf), true
 }
@@ -328,8 +333,8 @@ func (c *hostCache) slot(host string) *atomic.Pointer[hostEntry] {
 
 // outputCache interns generalized URLs. Generalizing collapses the pages of
 // a kind on a site to one string (that is its purpose), so the same few
-// outputs recur and returning the remembered string saves an allocation per
-// URL. Direct-mapped like hostCache, bounded, safe for concurrent use; it
+// outputs recur: returning the remembered string saves an allocation per
+// URL, and a URL that is a remembered output needs no work at all. Direct-mapped like hostCache, bounded, safe for concurrent use; it
 // holds only outputs, which are what the policy lets leave.
 type outputCache struct {
 	seed  maphash.Seed
@@ -337,6 +342,14 @@ type outputCache struct {
 }
 
 func newOutputCache() *outputCache { return &outputCache{seed: maphash.MakeSeed()} }
+
+func (c *outputCache) has(s string) bool {
+	if c == nil {
+		return false
+	}
+	p := c.slots[maphash.String(c.seed, s)%uint64(len(c.slots))].Load()
+	return p != nil && *p == s
+}
 
 func (c *outputCache) intern(b []byte) string {
 	slot := &c.slots[maphash.Bytes(c.seed, b)%uint64(len(c.slots))]

@@ -246,9 +246,7 @@ func TestREADMETable(t *testing.T) {
 // without them, from several goroutines at once (run with -race), and an
 // output seen before is returned without a new allocation.
 func TestCachesChangeNoAnswer(t *testing.T) {
-	cached := seed()
-	plain := *cached
-	plain.hosts, plain.outputs = nil, nil
+	cached, plain := seed(), uncached(seed())
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
