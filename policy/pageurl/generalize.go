@@ -334,8 +334,9 @@ func (c *hostCache) slot(host string) *atomic.Pointer[hostEntry] {
 // outputCache interns generalized URLs. Generalizing collapses the pages of
 // a kind on a site to one string (that is its purpose), so the same few
 // outputs recur: returning the remembered string saves an allocation per
-// URL, and a URL that is a remembered output needs no work at all. Direct-mapped like hostCache, bounded, safe for concurrent use; it
-// holds only outputs, which are what the policy lets leave.
+// URL, and a URL that is a remembered output needs no work at all.
+// Direct-mapped like hostCache, bounded, safe for concurrent use; it holds
+// only outputs, which are what the policy lets leave.
 type outputCache struct {
 	seed  maphash.Seed
 	slots [1024]atomic.Pointer[string]
