@@ -42,7 +42,7 @@ func TestFanoutToBackend(t *testing.T) {
 			}
 		}
 	}
-	require.Eventually(t, func() bool { return len(records(t, readOutput(t, received))) >= want },
+	require.Eventually(t, func() bool { return len(records(t, readSoFar(t, received))) >= want },
 		startTimeout, 100*time.Millisecond, "the backend did not receive %d records", want)
 
 	// Backend outage: the edge keeps accepting, its file keeps the audit trail, and the
@@ -50,13 +50,13 @@ func TestFanoutToBackend(t *testing.T) {
 	backend.stop(t)
 	code, body := post(t, fmt.Sprintf("http://127.0.0.1:%d/v1/events", ep.recv), "application/json", []byte(compactRequest), false)
 	require.Equal(t, http.StatusOK, code, body)
-	require.Eventually(t, func() bool { return len(records(t, readOutput(t, edgeFile))) >= want+4 },
+	require.Eventually(t, func() bool { return len(records(t, readSoFar(t, edgeFile))) >= want+4 },
 		startTimeout, 100*time.Millisecond, "the edge file did not get the records sent during the outage")
 	edgeLog := edge.stop(t)
 
 	backend = startSink(t, bp.recv, backendDir)
 	edge = startWith(t, "edge", edgeDir, edgeArgs, edgeEnv, ep.health)
-	require.Eventually(t, func() bool { return len(records(t, readOutput(t, received))) >= want+4 },
+	require.Eventually(t, func() bool { return len(records(t, readSoFar(t, received))) >= want+4 },
 		startTimeout, 100*time.Millisecond, "the queued records did not reach the backend after the restart")
 	edgeLog += edge.stop(t)
 	backend.stop(t)

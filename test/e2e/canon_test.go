@@ -102,23 +102,45 @@ func canonical(ld plog.Logs) cLine {
 	return line
 }
 
-// readOutput parses an egress file: one OTLP-JSON ExportLogsServiceRequest per line, every
-// line complete. A missing file reads as no lines.
+// readOutput parses an egress file whose writer has stopped: one OTLP-JSON
+// ExportLogsServiceRequest per line, every line complete. A missing file reads as no lines.
 func readOutput(t *testing.T, path string) []plog.Logs {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
+	data := readFile(t, path)
+	if len(data) > 0 {
+		require.True(t, bytes.HasSuffix(data, []byte("\n")), "the last line of %s is incomplete", path)
 	}
-	require.NoError(t, err)
+	return parseLines(t, path, data)
+}
+
+// readSoFar parses the complete lines of an egress file that is still being written (what
+// an Eventually condition polls): a last line without its newline is one the writer is in the
+// middle of, not yet output. Safe to call from the condition's goroutine: a malformed
+// complete line fails the test without stopping that goroutine.
+func readSoFar(t *testing.T, path string) []plog.Logs {
+	data := readFile(t, path)
+	return parseLines(t, path, data[:bytes.LastIndexByte(data, '\n')+1])
+}
+
+func readFile(t *testing.T, path string) []byte {
+	data, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Errorf("read %s: %v", path, err)
+	}
+	return data
+}
+
+func parseLines(t *testing.T, path string, data []byte) []plog.Logs {
 	if len(data) == 0 {
 		return nil
 	}
-	require.True(t, bytes.HasSuffix(data, []byte("\n")), "the last line of %s is incomplete", path)
 	var out []plog.Logs
 	for i, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
 		req := plogotlp.NewExportRequest()
-		require.NoError(t, req.UnmarshalJSON(line), "line %d of %s is not an OTLP-JSON ExportLogsServiceRequest", i+1, path)
+		if err := req.UnmarshalJSON(line); err != nil {
+			t.Errorf("line %d of %s is not an OTLP-JSON ExportLogsServiceRequest: %v", i+1, path, err)
+			continue
+		}
 		out = append(out, req.Logs())
 	}
 	return out

@@ -114,7 +114,7 @@ func TestIdentifierChannelsClosed(t *testing.T) {
 
 	backend := startSink(t, bp.recv, backendDir)
 	received := filepath.Join(backendDir, "data", "received.jsonl")
-	require.Eventually(t, func() bool { return len(records(t, readOutput(t, received))) >= 5 },
+	require.Eventually(t, func() bool { return len(records(t, readSoFar(t, received))) >= 5 },
 		startTimeout, 100*time.Millisecond, "the backend did not receive the queued records")
 
 	// Acknowledged: the shipped compaction settings rewrite the queue file within their
