@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,10 +18,12 @@ import (
 // Output is what a collector wrote: OTLP-JSON lines, one
 // ExportLogsServiceRequest per line (egress file and contrib's file exporter).
 type Output struct {
-	Files   int
-	Lines   int
-	Records int
-	ByEvent map[string]int
+	Files int
+	Lines int
+	// Unterminated counts files whose last bytes have no newline yet (skipped).
+	Unterminated int
+	Records      int
+	ByEvent      map[string]int
 	// Keys counts records by Key (event name and attributes).
 	Keys map[string]int
 	// Leaks are planted markers found anywhere in the raw bytes (at most 20).
@@ -31,8 +34,12 @@ type Output struct {
 	ShapeCount int
 }
 
-// ReadOutput parses every file matching the globs. Lines that do not parse are
-// an error: a line must never be half-written.
+// ReadOutput parses every file matching the globs. A complete line that does not
+// parse is an error: a line must never be half-written. A file's last bytes
+// without a newline are a line its writer is still writing (the file writer
+// hands each line to the kernel in one write, which a reader can catch part
+// way): they are skipped and counted in Unterminated, so a poll while the
+// collector runs never mistakes them for output.
 func ReadOutput(globs ...string) (*Output, error) {
 	out := &Output{ByEvent: map[string]int{}, Keys: map[string]int{}}
 	var files []string
@@ -51,10 +58,19 @@ func ReadOutput(globs ...string) (*Output, error) {
 			return nil, err
 		}
 		out.Files++
-		sc := bufio.NewScanner(fh)
-		sc.Buffer(make([]byte, 0, 1<<20), 512<<20)
-		for sc.Scan() {
-			line := sc.Bytes()
+		r := bufio.NewReaderSize(fh, 1<<20)
+		for {
+			line, err := r.ReadBytes('\n')
+			if err == io.EOF {
+				if len(line) > 0 {
+					out.Unterminated++
+				}
+				break
+			}
+			if err != nil {
+				fh.Close()
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
 			if len(bytes.TrimSpace(line)) == 0 {
 				continue
 			}
@@ -67,11 +83,7 @@ func ReadOutput(globs ...string) (*Output, error) {
 			}
 			out.add(ld)
 		}
-		err = sc.Err()
 		fh.Close()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
 	}
 	return out, nil
 }

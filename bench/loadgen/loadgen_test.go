@@ -100,6 +100,16 @@ func TestVerify(t *testing.T) {
 
 	_, err = ReadOutput(write("torn.jsonl", `{"resourceLogs":[{"res`+"\n"))
 	require.Error(t, err, "a half-written line is an error")
+
+	// Read while the writer is part way through a line: the complete lines count,
+	// the unterminated tail is not output yet.
+	clean := minimized(-1, -1, false)
+	require.True(t, strings.HasSuffix(clean, "\n"))
+	out, err = ReadOutput(write("writing.jsonl", clean+`{"resourceLogs":[{"res`))
+	require.NoError(t, err)
+	assert.Equal(t, 1, out.Unterminated)
+	assert.Zero(t, g.Verify(out, acked).Missing)
+	assert.Equal(t, strings.Count(clean, "\n"), out.Lines)
 }
 
 func boolInt(b bool) int {
