@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -233,4 +234,54 @@ func FuzzApplyCheck(f *testing.F) {
 		// Arbitrary input can carry the marker in allowed places (a URL path).
 		checkInvariants(t, p, ld, false)
 	})
+}
+
+// TestConcurrentPassesAgree: passes are pooled and the URL and pattern
+// caches are shared, so Apply and Guard from many goroutines at once must
+// give exactly what one goroutine gives (run with -race as well).
+func TestConcurrentPassesAgree(t *testing.T) {
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	p := Seed().WithClock(func() time.Time { return now })
+	r := rand.New(rand.NewPCG(7, 8))
+	var inputs []plog.Logs
+	var want [][]byte
+	for range 40 {
+		ld := genLogs(r)
+		inputs = append(inputs, ld)
+		out := plog.NewLogs()
+		ld.CopyTo(out)
+		p.Apply(out)
+		b, err := protoMarshaler.MarshalLogs(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, b)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for round := range 5 {
+				for i := range inputs {
+					j := (i + g*7 + round) % len(inputs)
+					ld := plog.NewLogs()
+					inputs[j].CopyTo(ld)
+					p.Apply(ld)
+					got, err := protoMarshaler.MarshalLogs(ld)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if !bytes.Equal(got, want[j]) {
+						t.Errorf("batch %d: concurrent Apply differs from sequential", j)
+						return
+					}
+					if gs := p.Guard(ld); gs.DroppedTotal() != 0 {
+						t.Errorf("batch %d: the guard dropped %d applied records", j, gs.DroppedTotal())
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
