@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/net/publicsuffix"
 
 	"github.com/sbi-telemetry/otelcol-sbi/policy/pageurl"
 )
@@ -147,26 +146,12 @@ func TestDifferentialPublicSuffix(t *testing.T) {
 	require.Len(t, got, len(hosts))
 	var diffs []string
 	for i, h := range hosts {
-		want := goICANNSuffix(h)
+		want := pageurl.ICANNSuffix(h)
 		if got[i] == nil || *got[i] != want {
 			diffs = append(diffs, fmt.Sprintf("%q: go %q, js %s", h, want, show(got[i])))
 		}
 	}
 	require.Empty(t, diffs, "%d of %d hosts differ; first: %v", len(diffs), len(hosts), diffs[:min(len(diffs), 20)])
-}
-
-// goICANNSuffix is pageurl's icannSuffix (unexported there): the ICANN public
-// suffix, asking again for the parent of a private one.
-func goICANNSuffix(h string) string {
-	s, icann := publicsuffix.PublicSuffix(h)
-	for !icann {
-		i := strings.IndexByte(s, '.')
-		if i < 0 {
-			return ""
-		}
-		s, icann = publicsuffix.PublicSuffix(s[i+1:])
-	}
-	return s
 }
 
 func equalPtr(a, b *string) bool {

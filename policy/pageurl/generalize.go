@@ -242,7 +242,7 @@ func (g *Generalizer) generalHost(buf []byte, host string, ex *explainer) ([]byt
 	if upper {
 		h = strings.ToLower(h) // rare: browsers send hosts lowercased
 	}
-	suffix := icannSuffix(h)
+	suffix := ICANNSuffix(h)
 	switch {
 	case suffix == "":
 		note(ex, "host", host, phHost, "top-level label not in the public suffix list (a local name)")
@@ -290,10 +290,11 @@ func (g *Generalizer) generalHost(buf []byte, host string, ex *explainer) ([]byt
 	return buf, g.sites[domain], true
 }
 
-// icannSuffix is the host's public suffix by the ICANN section of the list,
-// or "" when its top-level label is not in the list. A private-section rule
+// ICANNSuffix is the host's public suffix by the ICANN section of the list,
+// or "" when its top-level label is not in the list (exported for the
+// client's conformance test, which holds the browser port to it). A private-section rule
 // (github.io) is skipped by asking again for its parent (io).
-func icannSuffix(h string) string {
+func ICANNSuffix(h string) string {
 	s, icann := publicsuffix.PublicSuffix(h)
 	for !icann {
 		i := strings.IndexByte(s, '.')
@@ -620,7 +621,7 @@ func hasSuffixFold(s, suffix string) bool {
 
 // registrable is the host's registrable domain by the ICANN section, or "".
 func registrable(h string) string {
-	suffix := icannSuffix(h)
+	suffix := ICANNSuffix(h)
 	if suffix == "" || suffix == h {
 		return ""
 	}

@@ -176,7 +176,7 @@ func checkShape(t *testing.T, g *Generalizer, in, out string) {
 		path = path[:q]
 	}
 	host, _, _ := strings.Cut(hostport, ":")
-	if host != phIP && host != phHost && icannSuffix(host) != host {
+	if host != phIP && host != phHost && ICANNSuffix(host) != host {
 		domain := registrable(host)
 		if domain == "" || !strings.Contains(strings.ToLower(in), domain) && !strings.Contains(in, "{sub}") {
 			t.Fatalf("%q -> %q: host %q is not the input's registrable domain", in, out, host)
