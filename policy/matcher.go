@@ -1,11 +1,11 @@
 package policy
 
 import (
-	"hash/maphash"
 	"regexp"
 	"regexp/syntax"
 	"strings"
-	"sync/atomic"
+
+	"github.com/sbi-telemetry/otelcol-sbi/internal/slotcache"
 )
 
 // matcher is what a compiled pattern needs to offer: *regexp.Regexp, or the
@@ -31,32 +31,27 @@ func compileMatcher(pattern string) (matcher, *regexp.Regexp, error) {
 	if m := newClassSeq(parsed); m != nil {
 		return m, re, nil
 	}
-	return &memoMatcher{re: re, seed: maphash.MakeSeed()}, re, nil
+	return &memoMatcher{re: re, accepted: slotcache.New[struct{}](64)}, re, nil
 }
 
 // memoMatcher remembers values its regexp accepted. The values a pattern
 // guards repeat (an extension version is the same on every request of an
 // install), and a pattern like the Chrome-version one costs RE2's backtracker
-// close to a microsecond, a remembered value a hash and a comparison. It is a
-// direct-mapped table of atomic pointers, safe for concurrent use and bounded
-// (a colliding value replaces the entry); only accepted values are kept, so
-// nothing the policy refuses stays in memory.
+// close to a microsecond, a remembered value a hash and a comparison. Only
+// accepted values are kept, so nothing the policy refuses stays in memory.
 type memoMatcher struct {
-	re    *regexp.Regexp
-	seed  maphash.Seed
-	slots [64]atomic.Pointer[string]
+	re       *regexp.Regexp
+	accepted *slotcache.Cache[struct{}]
 }
 
 func (m *memoMatcher) MatchString(s string) bool {
-	slot := &m.slots[maphash.String(m.seed, s)%uint64(len(m.slots))]
-	if p := slot.Load(); p != nil && *p == s {
+	if _, ok := m.accepted.Get(s); ok {
 		return true
 	}
 	if !m.re.MatchString(s) {
 		return false
 	}
-	c := strings.Clone(s) // s may live in a request buffer
-	slot.Store(&c)
+	m.accepted.Put(strings.Clone(s), struct{}{}) // s may live in a request buffer
 	return true
 }
 

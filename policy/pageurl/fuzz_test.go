@@ -3,6 +3,8 @@ package pageurl
 import (
 	"strings"
 	"testing"
+
+	"github.com/sbi-telemetry/otelcol-sbi/internal/slotcache"
 )
 
 // FuzzGeneralize: in every mode, never a panic; the output is an http(s) URL
@@ -79,7 +81,7 @@ func uncached(g *Generalizer) *Generalizer {
 
 func withQuery(g *Generalizer, keys ...string) *Generalizer {
 	c := *g
-	c.hosts, c.outputs = new(hostCache), newOutputCache() // outputs differ from g's
+	c.hosts, c.outputs = slotcache.New[hostEntry](cacheSlots), slotcache.New[string](cacheSlots) // outputs differ from g's
 	c.query = map[string]struct{}{}
 	for _, k := range keys {
 		c.query[k] = struct{}{}

@@ -1,11 +1,9 @@
 package pageurl
 
 import (
-	"hash/maphash"
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync/atomic"
 
 	"golang.org/x/net/publicsuffix"
 )
@@ -52,7 +50,7 @@ func (g *Generalizer) run(raw string, ex *explainer) (string, bool) {
 		note(ex, "url", raw, "", "dropped: empty or longer than max_length")
 		return "", false
 	}
-	if ex == nil && g.outputs.has(raw) {
+	if ex == nil && g.isOutput(raw) {
 		// An output is its own generalization (idempotence, fuzzed): the
 		// egress guard's re-check of what minimize wrote ends here.
 		return raw, true
@@ -172,7 +170,7 @@ func (g *Generalizer) run(raw string, ex *explainer) (string, bool) {
 		return "", false
 	}
 	if g.outputs != nil && ex == nil {
-		return g.outputs.intern(buf), true
+		return g.intern(buf), true
 	}
 	if string(buf) == raw { // no allocation
 		return raw, true
@@ -187,13 +185,12 @@ func (g *Generalizer) appendGeneralHost(buf []byte, host string, ex *explainer) 
 	if g.hosts == nil || ex != nil {
 		return g.generalHost(buf, host, ex)
 	}
-	slot := g.hosts.slot(host)
-	if e := slot.Load(); e != nil && e.host == host {
+	if e, hit := g.hosts.Get(host); hit {
 		return append(buf, e.out...), e.site, e.ok
 	}
 	n := len(buf)
 	buf, st, ok := g.generalHost(buf, host, nil)
-	slot.Store(&hostEntry{host: strings.Clone(host), out: string(buf[n:]), site: st, ok: ok})
+	g.hosts.Put(strings.Clone(host), hostEntry{out: string(buf[n:]), site: st, ok: ok})
 	return buf, st, ok
 }
 
@@ -306,60 +303,39 @@ func ICANNSuffix(h string) string {
 	return s
 }
 
-// hostCache remembers the generalized form of recently seen hosts: page
-// URLs come from few hosts, and the host is most of the work (the public
-// suffix lookup is a binary search per label, and publicsuffix.PublicSuffix
-// first tries netip.ParseAddr, whose error allocates). A direct-mapped table
-// makes the common case a hash and a string comparison, with no allocation.
-// Entries are replaced, never freed: it holds at most len(slots) hosts. A nil
-// cache computes every time. The cache is an optimization, not a rule.
-type hostCache struct {
-	slots [1024]atomic.Pointer[hostEntry]
-}
+// The Generalizer's caches (internal/slotcache, 1,024 slots each; nil: none).
+// They are optimizations, not rules (TestCachesChangeNoAnswer, FuzzGeneralize).
+//
+// hosts remembers the generalized form of recently seen hosts, keyed by the
+// host as sent: page URLs come from few hosts, and the host is most of the
+// work (the public suffix lookup is a binary search per label, and
+// publicsuffix.PublicSuffix first tries netip.ParseAddr, whose error
+// allocates).
+//
+// outputs interns generalized URLs (key and value are the output).
+// Generalizing collapses the pages of a kind on a site to one string (that is
+// its purpose), so the same few outputs recur: returning the remembered string
+// saves an allocation per URL, and a URL that is a remembered output needs no
+// work at all. It holds only outputs, which are what the policy lets leave.
+const cacheSlots = 1024
 
 type hostEntry struct {
-	host string // as sent
 	out  string // as written
 	site *site
 	ok   bool
 }
 
-func (c *hostCache) slot(host string) *atomic.Pointer[hostEntry] {
-	h := uint32(2166136261) // FNV-1a
-	for i := 0; i < len(host); i++ {
-		h = (h ^ uint32(host[i])) * 16777619
-	}
-	return &c.slots[h%uint32(len(c.slots))]
+func (g *Generalizer) isOutput(s string) bool {
+	_, ok := g.outputs.Get(s)
+	return ok
 }
 
-// outputCache interns generalized URLs. Generalizing collapses the pages of
-// a kind on a site to one string (that is its purpose), so the same few
-// outputs recur: returning the remembered string saves an allocation per
-// URL, and a URL that is a remembered output needs no work at all.
-// Direct-mapped like hostCache, bounded, safe for concurrent use; it holds
-// only outputs, which are what the policy lets leave.
-type outputCache struct {
-	seed  maphash.Seed
-	slots [1024]atomic.Pointer[string]
-}
-
-func newOutputCache() *outputCache { return &outputCache{seed: maphash.MakeSeed()} }
-
-func (c *outputCache) has(s string) bool {
-	if c == nil {
-		return false
-	}
-	p := c.slots[maphash.String(c.seed, s)%uint64(len(c.slots))].Load()
-	return p != nil && *p == s
-}
-
-func (c *outputCache) intern(b []byte) string {
-	slot := &c.slots[maphash.Bytes(c.seed, b)%uint64(len(c.slots))]
-	if p := slot.Load(); p != nil && *p == string(b) {
-		return *p
+func (g *Generalizer) intern(b []byte) string {
+	if s, ok := g.outputs.GetBytes(b); ok {
+		return s
 	}
 	s := string(b)
-	slot.Store(&s)
+	g.outputs.Put(s, s)
 	return s
 }
 

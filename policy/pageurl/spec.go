@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/sbi-telemetry/otelcol-sbi/internal/slotcache"
 )
 
 // MaxLength is the DESIGN.md ceiling: longer URLs are dropped.
@@ -80,8 +82,8 @@ type Generalizer struct {
 	exts       map[string]struct{}
 	sites      map[string]*site // registrable domain → its templates
 	siteList   []*site
-	hosts      *hostCache
-	outputs    *outputCache
+	hosts      *slotcache.Cache[hostEntry]
+	outputs    *slotcache.Cache[string]
 }
 
 type site struct {
@@ -104,7 +106,7 @@ type tseg struct {
 // returned Generalizer is only meaningful when fail was never called.
 func Compile(s *Spec, fail func(rule, msg string)) *Generalizer {
 	failf := func(rule, format string, args ...any) { fail(rule, fmt.Sprintf(format, args...)) }
-	g := &Generalizer{mode: modeGeneralize, maxLen: MaxLength, outputs: newOutputCache()}
+	g := &Generalizer{mode: modeGeneralize, maxLen: MaxLength, outputs: slotcache.New[string](cacheSlots)}
 	switch s.Mode {
 	case "", "generalize":
 	case "template":
@@ -138,7 +140,7 @@ func Compile(s *Spec, fail func(rule, msg string)) *Generalizer {
 		}
 		return g
 	}
-	g.hosts = new(hostCache)
+	g.hosts = slotcache.New[hostEntry](cacheSlots)
 	g.subdomains = compileSet("url.subdomains", s.Subdomains, isLabel, "a lowercase host label ([a-z0-9-], at most 63)", failf)
 	g.words = compileSet("url.path_words", s.PathWords, isWord, "a lowercase word ([a-z0-9_-], at most 32, no digits only)", failf)
 	g.exts = compileSet("url.extensions", s.Extensions, isExt, "a lowercase file extension ([a-z0-9], 1 to 5, without the dot)", failf)
