@@ -1,10 +1,8 @@
 package reliability
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -40,21 +38,11 @@ func TestCrashRecovery(t *testing.T) {
 			backend.stop()
 		}
 		// Load in the background; kill -9 while requests are in flight.
-		var res *loadgen.Result
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var err error
-			res, err = g.Run(context.Background(), loadgen.Options{
-				URL: front.url(), StartSeq: int64(i) * 1_000_000_000, Records: 50_000_000,
-				Duration: pick(4*time.Second, 8*time.Second), BatchSize: 50, Concurrency: 4,
-				Timeout: 10 * time.Second, RequestsPerSecond: 400,
-			})
-			if err != nil {
-				t.Errorf("load: %v", err)
-			}
-		}()
+		wait := inBackground(t, g, loadgen.Options{
+			URL: front.url(), StartSeq: int64(i) * 1_000_000_000, Records: 50_000_000,
+			Duration: pick(4*time.Second, 8*time.Second), BatchSize: 50, Concurrency: 4,
+			Timeout: 10 * time.Second, RequestsPerSecond: 400,
+		})
 		// Kill once this run's load is being acknowledged, not after a fixed
 		// time: on a busy machine the first acknowledgement can come later
 		// than any sleep, and a kill before it would test nothing.
@@ -66,7 +54,7 @@ func TestCrashRecovery(t *testing.T) {
 		queued := front.metric("otelcol_exporter_queue_size")
 		front.kill()
 		t.Logf("crash %d: killed pid %d with SIGKILL under load (backend down: %v, queue size before: %.0f)", i+1, front.proc.PID(), backendDown, queued)
-		wg.Wait()
+		res := wait()
 		require.NotNil(t, res)
 		t.Logf("crash %d: %d records acked, refusals %v", i+1, res.AcceptedRecords, res.Refusals)
 		require.Positive(t, res.AcceptedRecords)

@@ -236,6 +236,22 @@ func loadContext(ctx context.Context, t *testing.T, g *loadgen.Generator, url st
 	return res
 }
 
+// inBackground runs a load on its own goroutine, for tests that act on the
+// collectors while requests are in flight; wait blocks until the load ends
+// and returns its result (a failed load fails the test and returns nil).
+func inBackground(t *testing.T, g *loadgen.Generator, opts loadgen.Options) (wait func() *loadgen.Result) {
+	done := make(chan *loadgen.Result, 1)
+	go func() {
+		res, err := g.Run(context.Background(), opts)
+		if err != nil {
+			t.Errorf("load: %v", err)
+			res = nil
+		}
+		done <- res
+	}()
+	return func() *loadgen.Result { return <-done }
+}
+
 // waitDelivered polls the output until every acknowledged record is there.
 func waitDelivered(t *testing.T, g *loadgen.Generator, glob string, acked [][2]int64, timeout time.Duration) (*loadgen.Output, loadgen.Verdict) {
 	t.Helper()

@@ -330,23 +330,16 @@ func TestHostileClients(t *testing.T) {
 		}
 		d := pick(6*time.Second, 30*time.Second)
 		base := wellBehaved(d, 0)
-		var flood *loadgen.Result
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var err error
-			flood, err = gBad.Run(context.Background(), loadgen.Options{URL: logsURL, SourceAddr: hostileAddr,
-				Records: 1 << 40, Duration: d + 2*time.Second, BatchSize: 50, Concurrency: 8, Pool: 16, Timeout: 10 * time.Second})
-			assert.NoError(t, err)
-		}()
+		waitFlood := inBackground(t, gBad, loadgen.Options{URL: logsURL, SourceAddr: hostileAddr,
+			Records: 1 << 40, Duration: d + 2*time.Second, BatchSize: 50, Concurrency: 8, Pool: 16, Timeout: 10 * time.Second})
 		// Measure once the flood is being rate limited (not after a fixed
 		// time, which a busy machine can outlast).
 		require.Eventually(t, func() bool {
 			return n.metric("otelcol_receiver_extevents_requests", `outcome="rate_limited"`) > 0
 		}, 60*time.Second, 10*time.Millisecond, "the flood reaches its rate limit")
 		during := wellBehaved(d, 1_000_000)
-		wg.Wait()
+		flood := waitFlood()
+		require.NotNil(t, flood)
 		t.Logf("flood: %d requests, %d accepted, refusals %v", flood.Requests, flood.AcceptedRequests, flood.Refusals)
 		t.Logf("well-behaved alone: %.1f records/s, p99 %.1f ms; during the flood: %.1f records/s, p99 %.1f ms, refusals %v",
 			base.AcceptedPerSec, base.LatencyMs.P99, during.AcceptedPerSec, during.LatencyMs.P99, during.Refusals)

@@ -1,12 +1,10 @@
 package reliability
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -111,21 +109,11 @@ func TestLoadBalancedKill(t *testing.T) {
 	kills := pick(1, 4)
 	for i := 0; i < kills; i++ {
 		victim := fronts[i%2]
-		var res *loadgen.Result
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var err error
-			res, err = g.Run(context.Background(), loadgen.Options{
-				URL: url, StartSeq: int64(i) * 1_000_000_000, Records: 50_000_000,
-				Duration: pick(6*time.Second, 15*time.Second), BatchSize: batch, Concurrency: 4,
-				Timeout: 10 * time.Second, RequestsPerSecond: 300,
-			})
-			if err != nil {
-				t.Errorf("load: %v", err)
-			}
-		}()
+		wait := inBackground(t, g, loadgen.Options{
+			URL: url, StartSeq: int64(i) * 1_000_000_000, Records: 50_000_000,
+			Duration: pick(6*time.Second, 15*time.Second), BatchSize: batch, Concurrency: 4,
+			Timeout: 10 * time.Second, RequestsPerSecond: 300,
+		})
 		time.Sleep(pick(2*time.Second, 5*time.Second))
 		queued := victim.metric("otelcol_exporter_queue_size")
 		victim.kill()
@@ -133,7 +121,7 @@ func TestLoadBalancedKill(t *testing.T) {
 		// Down for a moment: the balancer takes it out, the other collector serves.
 		time.Sleep(pick(1*time.Second, 3*time.Second))
 		victim.start() // same queue directory: the persistent queue resumes
-		wg.Wait()
+		res := wait()
 		require.NotNil(t, res)
 		t.Logf("kill %d: %d requests, %d records acknowledged, refusals %v", i+1, res.Requests, res.AcceptedRecords, res.Refusals)
 		require.Positive(t, res.AcceptedRecords)
